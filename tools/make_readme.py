@@ -4,6 +4,7 @@ Markdown cells are copied; code cells are shown as ```python blocks unless hidde
 `#| include: false`, `#| echo: false`); their text and Markdown outputs follow; images are skipped
 (the README links its picture from the docs folder). `--check` fails if README.md is out of date (CI).
 """
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb'):
     for cell in nb.cells:
         src = cell.source
         if cell.cell_type == 'markdown':
-            out += [src, '']
+            # Images are linked relative to nbs/ in the notebook and relative to the root in README.md.
+            out += [re.sub(r'\]\((?!https?:|/)([^)]+)\)', lambda m: f'](nbs/{m.group(1)})' if m.group(1).startswith('images/') else m.group(0), src), '']
             continue
         if cell.cell_type != 'code': continue
         d = _directives(src)
