@@ -34,7 +34,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['mlscam', 'mlscam.*']),
     include_package_data=True,
-    package_data={'mlscam': ['data/**/*']},
+    package_data={'mlscam': ['assets/**/*']},
     install_requires=requirements,
     extras_require=extras,
     python_requires='>=' + min_python,
