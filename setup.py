@@ -11,11 +11,9 @@ for key in 'version description keywords author author_email'.split():
     assert key in cfg, f'settings.ini is missing the key {key!r}'
 Version(cfg['version'])  # fails early on a malformed version string
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
 py_versions = '3.10 3.11 3.12 3.13'.split()
 min_python = cfg['min_python']
-lic = licenses[cfg['license']]
 
 requirements = cfg.get('requirements', '').split()
 extras = {name: cfg.get(f'{name}_requirements', '').split() for name in ('dev', 'sim')}
@@ -23,11 +21,10 @@ extras['all'] = sorted({r for v in extras.values() for r in v})
 
 setuptools.setup(
     name=cfg['lib_name'],
-    license=lic[0],
+    license='Apache-2.0',
     classifiers=[
         'Development Status :: ' + statuses[int(cfg['status'])],
         'Intended Audience :: ' + cfg['audience'].title(),
-        'License :: ' + lic[1],
         'Natural Language :: ' + cfg['language'].title(),
         'Topic :: Scientific/Engineering :: Atmospheric Science',
     ] + ['Programming Language :: Python :: ' + v for v in py_versions[py_versions.index(min_python):]],
