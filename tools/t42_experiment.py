@@ -1,0 +1,91 @@
+"""The T42 GPU experiment (issue 4): train ML-SCAM on Held–Suarez T42 and check it beats persistence at 6 h.
+
+    python tools/t42_experiment.py --config examples/t42_h100.yaml [--out DIR] [--inits 6]
+
+Runs the main job's stages (`mlscam.pipeline.quickstart`: simulate, prepare, pretrain, fine-tune), then rolls the
+fine-tuned model out from `--inits` initial states spread over the held-out validation period and scores it
+against persistence and climatology with `mlscam.metrics.skill` (WeatherBench2 latitude-weighted RMSE, ACC).
+Writes `skill.csv`, `skill.png` and `summary.json` into the run folder.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mlscam.config import add_config_args, config_from_args
+from mlscam.data import open_from_config
+from mlscam.metrics import climatology, persistence_forecast, skill
+from mlscam.pipeline import quickstart
+from mlscam.rollout import RolloutUnstable, run
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_config_args(p)
+    p.add_argument('--out', default=None)
+    p.add_argument('--inits', type=int, default=6)
+    p.add_argument('--device', default='cuda')
+    p.add_argument('--precision', default='bf16')
+    args = p.parse_args(argv)
+    cfg = config_from_args(args)
+    t0 = time.perf_counter()
+    out = quickstart(cfg, args.out)
+    run_dir, ckpt = Path(out['run_dir']), out['checkpoint']
+    cfg_data = dict(cfg.data.__dict__, paths=[str(q) for q in out['data']])
+    from mlscam.config import DataConfig
+    truth = open_from_config(DataConfig(**cfg_data))
+    times = truth.time.values
+    val = (times >= np.datetime64(cfg.data.val_times[0])) & (times <= np.datetime64(cfg.data.val_times[1]))
+    steps = cfg.rollout.steps
+    starts = [i for i in np.flatnonzero(val) if i + steps < len(times) and val[i + steps]]
+    inits = [starts[k] for k in np.linspace(0, len(starts) - 1, args.inits).round().astype(int)]
+    preds, unstable = [], []
+    for k, i in enumerate(inits):
+        try:
+            res = run(ckpt, [str(q) for q in out['data']], steps=steps, decode_every=cfg.rollout.decode_every, time=int(i),
+                      output=run_dir / f'eval_rollout_{k}.nc', device=args.device, precision=args.precision, progress=False)
+        except RolloutUnstable as e:                 # keep the outputs before the trip and say so
+            print(f'rollout {k}: {e}'); unstable.append(dict(init=str(times[i]), step=e.instability.step, reason=str(e)))
+            res = e.result
+        ds = xr.open_dataset(res.path)
+        if 'member' in ds.dims: ds = ds.isel(member=0)
+        init = times[i]
+        ds = ds.assign_coords(lead_time=('time', (ds.time.values - init))).swap_dims(time='lead_time')
+        preds.append(ds.drop_vars([v for v in ('time', 'step') if v in ds.coords]).expand_dims(init_time=[init]))
+        print(f'rollout {k}: init {init}, {res.steps} steps in {res.wall_seconds:.1f} s ({res.sypd:.0f} SYPD incl. writing)')
+    n_leads = min(p.sizes['lead_time'] for p in preds)   # leads every rollout reached
+    pred = xr.concat([p.isel(lead_time=slice(n_leads)) for p in preds], 'init_time')[list(cfg.data.variables) + list(cfg.data.surface)]
+    truth_vars = truth[list(pred.data_vars)]
+    clim = climatology(truth_vars.isel(time=np.flatnonzero(~val)), by='mean')
+    model = skill(pred, truth_vars, clim, metrics=('rmse', 'acc')).compute()
+    pers = skill(persistence_forecast(truth_vars, pred.init_time.values, pred.lead_time.values), truth_vars, clim,
+                 metrics=('rmse', 'acc')).compute()
+    rows = []
+    for v in model.data_vars:
+        for name, s in (('mlscam', model), ('persistence', pers)):
+            da = s[v].sel(metric='rmse')
+            if 'level' in da.dims: da = da.mean('level')   # channels are in physical units; mean over levels
+            for lead, value in zip(da.lead_time.values, da.values):
+                rows.append(dict(variable=v, model=name, lead_hours=pd.Timedelta(lead).total_seconds() / 3600, rmse=float(value)))
+    table = pd.DataFrame(rows)
+    table.to_csv(run_dir / 'skill.csv', index=False)
+    lead = 6.0 if np.isclose(table.lead_hours, 6).any() else table.lead_hours.max()
+    six = table[np.isclose(table.lead_hours, lead)].pivot(index='variable', columns='model', values='rmse')
+    six['beats_persistence'] = six['mlscam'] < six['persistence']
+    print(f'\nlatitude-weighted RMSE at {lead:g} h (mean over levels), validation period:\n' + six.to_string())
+    from mlscam.plots import plot_skill
+    fig = plot_skill({'mlscam': model.isel(level=slice(None, None, 5)) if 'level' in model.dims else model,
+                      'persistence': pers.isel(level=slice(None, None, 5)) if 'level' in pers.dims else pers},
+                     metric='rmse', path=run_dir / 'skill.png')
+    summary = dict(inits=[str(times[i]) for i in inits], steps=steps, unstable=unstable, seconds=time.perf_counter() - t0,
+                   lead_hours=lead, rmse=six.reset_index().to_dict(orient='records'))
+    (run_dir / 'summary_eval.json').write_text(json.dumps(summary, indent=1, default=str))
+    return six
+
+
+if __name__ == '__main__':
+    main()
