@@ -7,7 +7,7 @@ __all__ = ['ConfigError', 'setting', 'SimConfig', 'DataConfig', 'ModelConfig', '
            'PipelineConfig', 'Config', 'config_from_dict', 'config_to_dict', 'parse_overrides', 'apply_overrides',
            'load_config', 'save_config', 'add_config_args', 'config_from_args']
 
-# %% ../nbs/00_config.ipynb #4f8b603f
+# %% ../nbs/00_config.ipynb #dd3c5781
 import argparse
 import copy
 import dataclasses
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-# %% ../nbs/00_config.ipynb #2d6c1a5b
+# %% ../nbs/00_config.ipynb #17942c80
 class ConfigError(ValueError):
     "An unknown key or a mistyped or out-of-range value in a configuration; the message names the key."
 
@@ -33,7 +33,7 @@ def setting(default, bounds=(), choices=None, pattern=None):
     if isinstance(default, list): return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return field(default=default, metadata=meta)
 
-# %% ../nbs/00_config.ipynb #675a273d
+# %% ../nbs/00_config.ipynb #dfbcd625
 @dataclass
 class SimConfig:
     "The Held–Suarez simulation made by `mlscam.simulate` (the default data)."
@@ -89,7 +89,7 @@ class ModelConfig:
     def _problems(self):
         if self.latent % self.heads: yield 'heads', f'expected a divisor of model.latent ({self.latent}), got {self.heads}'
 
-# %% ../nbs/00_config.ipynb #082a28ae
+# %% ../nbs/00_config.ipynb #5271acac
 @dataclass
 class LossWeights:
     "Weights of the training-loss terms and how each term is measured."
@@ -140,7 +140,7 @@ class TrainConfig:
         if any(len(p) != 2 or p[0] < 0 or p[1] < 1 for p in self.rollout_curriculum) or starts != sorted(starts):
             yield 'rollout_curriculum', f'expected [[step, K], ...] with step >= 0 ascending and K >= 1, got {self.rollout_curriculum}'
 
-# %% ../nbs/00_config.ipynb #b85a9ff4
+# %% ../nbs/00_config.ipynb #7fa0c3e3
 @dataclass
 class RolloutConfig:
     "How to roll a trained model out and what to write."
@@ -162,6 +162,7 @@ class PipelineConfig:
     finetune_rollout_steps: int = setting(2, '> 0')      # K latent steps per fine-tuning sample
     finetune_batch_size: int = setting(4, '> 0')         # global fields per fine-tuning step
     finetune_lr: float = setting(3e-4, '> 0')
+    rollout_inits: int = setting(3, '>= 0')              # rollouts from held-out initial times; 0 = no rollout/report
 
 @dataclass
 class Config:
@@ -173,7 +174,7 @@ class Config:
     rollout: RolloutConfig = field(default_factory=RolloutConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
 
-# %% ../nbs/00_config.ipynb #a0058ecf
+# %% ../nbs/00_config.ipynb #81dabfb3
 def _did_you_mean(word, options) -> str:
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
     return f' (did you mean {close[0]!r}?)' if close else ''
@@ -245,7 +246,7 @@ def config_to_dict(cfg) -> dict:
     "The nested dict of plain values (for YAML and checkpoints) of a config or one of its sections."
     return dataclasses.asdict(cfg)
 
-# %% ../nbs/00_config.ipynb #a84649c8
+# %% ../nbs/00_config.ipynb #3b652bde
 _FLOAT = re.compile(r'''^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
                         |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
                         |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
@@ -291,7 +292,7 @@ def apply_overrides(cfg: Config, overrides) -> Config:
     try: return config_from_dict(_merge(config_to_dict(cfg), update))
     except ConfigError as e: raise ConfigError(f'--set: {e}') from None
 
-# %% ../nbs/00_config.ipynb #640449df
+# %% ../nbs/00_config.ipynb #4afda90e
 def load_config(path=None, overrides=()) -> Config:
     "The defaults, updated from the YAML file at `path` (if given), then from overrides like ['train.lr=3e-4']."
     cfg = Config()
@@ -318,7 +319,7 @@ def save_config(cfg: Config, path) -> Path:
         raise
     return path
 
-# %% ../nbs/00_config.ipynb #ce0d2389
+# %% ../nbs/00_config.ipynb #0f9d4505
 def add_config_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     "Add `--config FILE` and repeatable `--set KEY=VALUE` to an argparse `parser`."
     parser.add_argument('--config', metavar='FILE', default=None, help='YAML configuration (default: the built-in defaults)')
