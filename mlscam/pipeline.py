@@ -149,11 +149,12 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     return out
 
 # %% ../nbs/12_pipeline.ipynb #f0a5b2ab
-def main(argv=None) -> dict:
+def main(argv=None) -> int:
     "The `mlscam_quickstart` console script: `--config FILE.yaml [--set key=value ...] [--out DIR]`."
     p = argparse.ArgumentParser(prog='mlscam_quickstart', description='simulate → prepare → train → roll out → report')
     add_config_args(p)
     p.add_argument('--out', default=None, help='run folder (default: train.out_dir of the config)')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     args = p.parse_args(argv)
-    return quickstart(config_from_args(args), args.out, progress=not args.no_progress)
+    quickstart(config_from_args(args), args.out, progress=not args.no_progress)
+    return 0                                   # the console script's exit status

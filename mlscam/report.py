@@ -420,7 +420,7 @@ def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_
     return ReportResult(out_dir, files, scores, summary, notes)
 
 # %% ../nbs/11_report.ipynb #2ecf9bc7
-def report_cli(argv=None) -> ReportResult:
+def report_cli(argv=None) -> int:
     "The `mlscam_report` console script: `--rollout A.nc [B.nc ...] --truth T.nc [...] --out DIR`."
     p = argparse.ArgumentParser(prog='mlscam_report', description='skill table, summary and figures of rollouts against the truth')
     p.add_argument('--rollout', nargs='+', required=True, help='rollout NetCDF file(s), one per initial time')
@@ -435,4 +435,4 @@ def report_cli(argv=None) -> ReportResult:
     res = report(a.rollout if len(a.rollout) > 1 else a.rollout[0], a.truth, a.out, clim=a.clim, variables=a.variables,
                  levels=a.levels, max_figures=a.max_figures, progress=not a.no_progress)
     print(f"report: {len(res.figures)} figures, skill.csv and summary.md in {res.out_dir} (read {res.files['summary.md']})")
-    return res
+    return 0                                   # the console script's exit status

@@ -255,4 +255,4 @@ def main(argv=None):
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(SimConfig) if getattr(args, f.name) is not None}
     path = simulate(config_from_args(args).sim, path=args.out, progress=not args.quiet, **given)
     print(path)
-    return path
+    return 0                                   # the console script's exit status
