@@ -29,7 +29,7 @@ setuptools.setup(
         'Topic :: Scientific/Engineering :: Atmospheric Science',
     ] + ['Programming Language :: Python :: ' + v for v in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
-    packages=setuptools.find_packages(include=['mlscam', 'mlscam.*']),
+    packages=setuptools.find_namespace_packages(include=['mlscam', 'mlscam.*']),
     include_package_data=True,
     package_data={'mlscam': ['assets/**/*']},
     install_requires=requirements,
