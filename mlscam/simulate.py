@@ -63,7 +63,7 @@ def hydrostatic_geopotential(temperature, sigma, surface_geopotential=0.0, gas_c
     return np.moveaxis(phi, 0, axis)
 
 # %% ../nbs/03_simulate.ipynb #defc9482
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: sigma levels exact in float64
 SIM_PARAMETERS = ('resolution', 'levels', 'spinup_days', 'days', 'output_interval_minutes', 'seed', 'delta_T', 'delta_theta')
 
 def simulation_parameters(cfg: SimConfig) -> dict:
@@ -89,6 +89,12 @@ class HeldSuarezModel:
     initial_state: object   # dinosaur primitive_equations.State (spectral, nondimensional)
     step: object            # one model time step
     output: object          # spectral state -> dict of (level, lat, lon) float32 fields in SI units
+
+def _sigma_centres(coords, levels: int) -> np.ndarray:
+    "Full-level sigma of equidistant levels, exactly (k + ½)/L in float64 (dinosaur's own are float32: 0.44999999)."
+    sigma = (np.arange(levels) + 0.5) / levels
+    assert np.allclose(sigma, np.asarray(coords.vertical.centers, dtype=np.float64), atol=1e-6)
+    return sigma
 
 def held_suarez_model(cfg: SimConfig) -> HeldSuarezModel:
     "Build dinosaur's Held–Suarez model for `cfg` (JAX functions, not yet compiled)."
@@ -124,7 +130,7 @@ def held_suarez_model(cfg: SimConfig) -> HeldSuarezModel:
         return dict(temperature=to_lat_lon(temperature * kelvin),
                     u_component_of_wind=to_lat_lon(u * speed), v_component_of_wind=to_lat_lon(v * speed),
                     surface_pressure=to_lat_lon(jnp.exp(out_grid.to_nodal(state.log_surface_pressure)) * pascal)[0])
-    return HeldSuarezModel(cfg, dt_minutes, np.asarray(coords.vertical.centers, dtype=np.float64),
+    return HeldSuarezModel(cfg, dt_minutes, _sigma_centres(coords, cfg.levels),
                            np.degrees(out_grid.latitudes), np.degrees(out_grid.longitudes),
                            initial_state_fn(jax.random.PRNGKey(cfg.seed)), step, output)
 
