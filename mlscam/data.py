@@ -159,6 +159,7 @@ def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto',
         ds = ds.assign_coords(lon=ds.lon.copy(data=lon % 360)).sortby('lon')
     if (np.diff(ds.lon.values) <= 0).any():
         raise ValueError(f"{path}: longitudes are repeated or unsorted after wrapping to [0, 360): {ds.lon.values.tolist()}")
+    if scheme == 'era5' and 'planet' not in ds.attrs: ds.attrs['planet'] = 'earth'   # reanalysis: maps get coastlines
     return ds.assign_attrs(mlscam_scheme=scheme)
 
 # %% ../nbs/02_data.ipynb #699f6dea
