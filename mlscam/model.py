@@ -22,7 +22,7 @@ from .grid import CENTRE_TOKEN, neighbourhood_rows, pad_halo
 # %% auto #0
 __all__ = ['parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder', 'TokenMixing',
            'ChannelFFN', 'MixerBlock', 'FinalBlock', 'LatentMixer', 'MLSCAM', 'flops_per_column_step',
-           'count_parameters', 'save_checkpoint', 'load_model', 'check_checkpoint_matches']
+           'count_parameters', 'save_checkpoint', 'load_model']
 
 # %% ../nbs/05_model.ipynb #ddcc87cd
 def parity_signs(n: int, odd_channels: Sequence[int]) -> torch.Tensor:
@@ -325,32 +325,3 @@ def load_model(path, map_location='cpu') -> tuple[MLSCAM, dict]:
     model.load_state_dict(ckpt['weights'])
     return model.to(map_location if isinstance(map_location, (str, torch.device)) else 'cpu').eval(), \
         {k: v for k, v in ckpt.items() if k != 'weights'}
-
-# %% ../nbs/05_model.ipynb #7445a388
-def _layout_dict(layout) -> dict:
-    "A layout as a dict of lists (accepts dicts, objects with `to_dict()`, dataclasses)."
-    d = _plain(layout) if not isinstance(layout, dict) else dict(layout)
-    if not isinstance(d, dict): raise TypeError(f'layout must be a dict or have to_dict(), got {type(layout).__name__}')
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, torch.Tensor): v = v.tolist()
-        elif hasattr(v, 'tolist'): v = v.tolist()
-        out[k] = list(v) if isinstance(v, (list, tuple)) else v
-    return out
-
-def check_checkpoint_matches(meta: dict, layout) -> None:
-    "Raise a clear error if the checkpoint's variables/levels/forcings (`meta['layout']`) differ from `layout`'s."
-    if 'layout' not in meta: raise KeyError('checkpoint has no layout: it was saved without extra={"layout": ...}')
-    want, have = _layout_dict(meta['layout']), _layout_dict(layout)
-    problems = []
-    for key in sorted(set(want) | set(have)):
-        if key not in want or key not in have:
-            problems.append(f'{key}: only in the {"checkpoint" if key in want else "data"} layout'); continue
-        a, b = want[key], have[key]
-        if a == b: continue
-        if not (isinstance(a, list) and isinstance(b, list)): problems.append(f'{key}: checkpoint {a!r}, data {b!r}'); continue
-        missing, extra = [n for n in a if n not in b], [n for n in b if n not in a]
-        if missing or extra:
-            problems.append(f'{key}: in the checkpoint but not the data {missing}; in the data but not the checkpoint {extra}')
-        else: problems.append(f'{key}: same entries in another order (checkpoint {a}, data {b})')
-    if problems: raise ValueError('checkpoint does not match the data:\n  ' + '\n  '.join(problems))
