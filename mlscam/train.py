@@ -31,7 +31,8 @@ from .model import MLSCAM, load_model, save_checkpoint
 __all__ = ['SCHEDULES', 'MODES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches', 'rollout_outputs',
            'single_column_outputs', 'ForecastStep', 'rollout_loss', 'rollout_steps_at', 'max_rollout_steps',
            'squared_error_sums', 'rmse_per_variable', 'DistributedContext', 'setup_distributed', 'MetricsLog',
-           'read_metrics', 'TrainingData', 'split_times', 'build_data', 'Trainer', 'train', 'main', 'spawn_local']
+           'read_metrics', 'TrainingData', 'split_times', 'build_data', 'WholeBatches', 'Trainer', 'train', 'main',
+           'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -377,6 +378,19 @@ def _optimizer_state(sd: dict) -> dict:
     return dict(sd, state={int(k): v for k, v in sd['state'].items()})
 
 # %% ../nbs/06_train.ipynb #be2fc106
+def _base_dataset(dataset):
+    return dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
+
+class WholeBatches(torch.utils.data.Dataset):
+    "A dataset (or a `Subset` of one) with a `batch(indices)` method, indexed by a whole batch of indices at once."
+    def __init__(self, dataset):
+        self.base = _base_dataset(dataset)
+        self.index = np.asarray(dataset.indices) if isinstance(dataset, torch.utils.data.Subset) else None
+    def __len__(self): return len(self.base) if self.index is None else len(self.index)
+    def __getitem__(self, indices) -> dict:
+        idx = np.asarray(indices, dtype=np.int64)
+        return self.base.batch(idx if self.index is None else self.index[idx])
+
 class Trainer:
     "One training run of `cfg`: data, model, optimizer, schedule, validation, checkpoints and logs in `train.out_dir`."
     def __init__(self, cfg: Config, data: TrainingData | None = None, progress: bool = True, step_weights=None,
@@ -461,9 +475,11 @@ class Trainer:
     def _loader(self, dataset, sampler: EpochBatches):
         "A DataLoader over `sampler`'s batches; its own generator, so it never draws from the global RNG."
         g = torch.Generator().manual_seed(self.cfg.train.seed + sampler.epoch)
-        return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=self.cfg.train.num_workers,
-                                           pin_memory=self.ctx.device.type == 'cuda', generator=g,
-                                           persistent_workers=False)
+        kw = dict(num_workers=self.cfg.train.num_workers, pin_memory=self.ctx.device.type == 'cuda', generator=g,
+                  persistent_workers=False)
+        if hasattr(_base_dataset(dataset), 'batch'):     # read whole batches: no per-item split and re-stack
+            return torch.utils.data.DataLoader(WholeBatches(dataset), sampler=sampler, batch_size=None, **kw)
+        return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, **kw)
 
     def _to_device(self, batch: dict) -> dict:
         return {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
