@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from mlscam.config import add_config_args, config_from_args
 from mlscam.data import open_from_config
-from mlscam.metrics import climatology, persistence_forecast, skill
-from mlscam.pipeline import quickstart
+from mlscam.metrics import climatology
+from mlscam.pipeline import held_out_starts, quickstart
+from mlscam.report import combine_rollouts, forecast_skill
+from mlscam.train import split_times
 from mlscam.rollout import RolloutUnstable, run
 
 
@@ -39,11 +40,10 @@ def main(argv=None):
     from mlscam.config import DataConfig
     truth = open_from_config(DataConfig(**cfg_data))
     times = truth.time.values
-    val = (times >= np.datetime64(cfg.data.val_times[0])) & (times <= np.datetime64(cfg.data.val_times[1]))
     steps = cfg.rollout.steps
-    starts = [i for i in np.flatnonzero(val) if i + steps < len(times) and val[i + steps]]
-    inits = [starts[k] for k in np.linspace(0, len(starts) - 1, args.inits).round().astype(int)]
-    preds, unstable = [], []
+    train_t, val_t = split_times(times, cfg.data.train_times, cfg.data.val_times, min_val=steps + 1)
+    inits = held_out_starts(val_t, steps, args.inits)
+    paths, unstable = [], []
     for k, i in enumerate(inits):
         try:
             res = run(ckpt, [str(q) for q in out['data']], steps=steps, decode_every=cfg.rollout.decode_every, time=int(i),
@@ -51,19 +51,14 @@ def main(argv=None):
         except RolloutUnstable as e:                 # keep the outputs before the trip and say so
             print(f'rollout {k}: {e}'); unstable.append(dict(init=str(times[i]), step=e.instability.step, reason=str(e)))
             res = e.result
-        ds = xr.open_dataset(res.path)
-        if 'member' in ds.dims: ds = ds.isel(member=0)
-        init = times[i]
-        ds = ds.assign_coords(lead_time=('time', (ds.time.values - init))).swap_dims(time='lead_time')
-        preds.append(ds.drop_vars([v for v in ('time', 'step') if v in ds.coords]).expand_dims(init_time=[init]))
-        print(f'rollout {k}: init {init}, {res.steps} steps in {res.wall_seconds:.1f} s ({res.sypd:.0f} SYPD incl. writing)')
-    n_leads = min(p.sizes['lead_time'] for p in preds)   # leads every rollout reached
-    pred = xr.concat([p.isel(lead_time=slice(n_leads)) for p in preds], 'init_time')[list(cfg.data.variables) + list(cfg.data.surface)]
+        paths.append(res.path)
+        print(f'rollout {k}: init {times[i]}, {res.steps} steps in {res.wall_seconds:.1f} s ({res.sypd:.0f} SYPD incl. writing)')
+    pred, notes = combine_rollouts(paths)            # (init_time, lead_time, ...) on the leads every rollout reached
+    for note in notes: print(note)
     truth_vars = truth[list(pred.data_vars)]
-    clim = climatology(truth_vars.isel(time=np.flatnonzero(~val)), by='mean')
-    model = skill(pred, truth_vars, clim, metrics=('rmse', 'acc')).compute()
-    pers = skill(persistence_forecast(truth_vars, pred.init_time.values, pred.lead_time.values), truth_vars, clim,
-                 metrics=('rmse', 'acc')).compute()
+    clim = climatology(truth_vars.isel(time=np.flatnonzero(train_t)), by='mean')
+    scores = forecast_skill(pred, truth_vars, clim)  # (forecast, metric, lead_time[, level])
+    model, pers = scores.sel(forecast='model'), scores.sel(forecast='persistence')
     rows = []
     for v in model.data_vars:
         for name, s in (('mlscam', model), ('persistence', pers)):
@@ -81,7 +76,7 @@ def main(argv=None):
     fig = plot_skill({'mlscam': model.isel(level=slice(None, None, 5)) if 'level' in model.dims else model,
                       'persistence': pers.isel(level=slice(None, None, 5)) if 'level' in pers.dims else pers},
                      metric='rmse', path=run_dir / 'skill.png')
-    summary = dict(inits=[str(times[i]) for i in inits], steps=steps, unstable=unstable, seconds=time.perf_counter() - t0,
+    summary = dict(inits=[str(times[i]) for i in inits], notes=notes, steps=steps, unstable=unstable, seconds=time.perf_counter() - t0,
                    lead_hours=lead, rmse=six.reset_index().to_dict(orient='records'))
     (run_dir / 'summary_eval.json').write_text(json.dumps(summary, indent=1, default=str))
     return six
