@@ -28,9 +28,10 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'GRAVITY', 'VECTOR_VARIABLES', 'CANONICAL_UNITS', 'STATIC_FORCINGS', 'COMPUTED_FORCINGS', 'NAME_SCHEMES',
            'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST', 'detect_scheme',
            'file_name_of', 'synthetic_dataset', 'level_indices', 'canonicalise', 'source_of', 'check_times',
-           'time_step', 'expand_paths', 'open_dataset', 'open_from_config', 'ColumnLayout', 'toa_insolation',
-           'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'save_stats', 'load_stats', 'Normalizer',
-           'select_times', 'GlobalDataset', 'sample_columns', 'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
+           'time_step', 'time_runs', 'expand_paths', 'open_dataset', 'open_from_config', 'ColumnLayout',
+           'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'stats_dataset',
+           'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset', 'sample_columns',
+           'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
 
 # %% ../nbs/02_data.ipynb #1f7ed0cd
 GRAVITY = 9.80665   # m s-2, converts CAM's geopotential height Z3 (m) to geopotential (m2 s-2)
@@ -180,6 +181,15 @@ def source_of(ds: xr.Dataset, time_value=None) -> str:
             if s['first'] <= iso <= s['last']: return s['path']
     return ', '.join(s['path'] for s in sources)
 
+def _time_error(ds, values, k: int, s: pd.Timedelta, step: pd.Timedelta) -> ValueError:
+    "The error for the step `s` from time `k` to `k + 1` of `values`, naming the file(s)."
+    t0, t1 = values[k], values[k + 1]
+    files = ' and '.join(dict.fromkeys([source_of(ds, t0), source_of(ds, t1)]))
+    problem = 'duplicated time' if s == pd.Timedelta(0) else 'times go backwards at' if s < pd.Timedelta(0) \
+        else f'irregular time step ({s}, expected {step}) at'
+    return ValueError(f"{files}: {problem} {_iso(t1)} (after {_iso(t0)}); times must be strictly increasing "
+                      "with a regular step")
+
 def check_times(ds: xr.Dataset) -> pd.Timedelta | None:
     "The regular time step of `ds`; an error names the first duplicated, backwards or irregular time and its file."
     values = np.asarray(ds.indexes['time'])
@@ -187,13 +197,7 @@ def check_times(ds: xr.Dataset) -> pd.Timedelta | None:
     steps = pd.to_timedelta(np.diff(values))
     step = steps[0] if steps[0] > pd.Timedelta(0) else steps.max()
     for k, s in enumerate(steps):
-        if s == step: continue
-        t0, t1 = values[k], values[k + 1]
-        files = ' and '.join(dict.fromkeys([source_of(ds, t0), source_of(ds, t1)]))
-        problem = 'duplicated time' if s == pd.Timedelta(0) else 'times go backwards at' if s < pd.Timedelta(0) \
-            else f'irregular time step ({s}, expected {step}) at'
-        raise ValueError(f"{files}: {problem} {_iso(t1)} (after {_iso(t0)}); times must be strictly increasing "
-                         "with a regular step")
+        if s != step: raise _time_error(ds, values, k, s, step)
     return step
 
 def time_step(ds: xr.Dataset) -> pd.Timedelta:
@@ -201,6 +205,20 @@ def time_step(ds: xr.Dataset) -> pd.Timedelta:
     step = check_times(ds)
     if step is None: raise ValueError(f"{source_of(ds)}: one time only, so no time step")
     return step
+
+# %% ../nbs/02_data.ipynb #ea262ffa
+def time_runs(ds: xr.Dataset, step=None) -> list[slice]:
+    "Index slices of the runs of `ds`'s times spaced by exactly `step` (a whole multiple of it is a gap); one run if `step` is None."
+    values = np.asarray(ds.indexes['time'])
+    if step is None:
+        check_times(ds); return [slice(0, len(values))]
+    step = pd.Timedelta(step)
+    if step <= pd.Timedelta(0): raise ValueError(f"time_runs: the time step must be positive, got {step}")
+    steps = pd.to_timedelta(np.diff(values))
+    for k, s in enumerate(steps):
+        if s < step or s % step != pd.Timedelta(0): raise _time_error(ds, values, k, s, step)
+    edges = [0, *(np.flatnonzero(steps != step) + 1).tolist(), len(values)]
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
 
 # %% ../nbs/02_data.ipynb #c515e94b
 def expand_paths(paths) -> list[str]:
@@ -454,36 +472,49 @@ class _Moments:
     @property
     def std(self): return np.sqrt(self.m2 / max(self.n, 1))
 
-def compute_stats(ds: xr.Dataset, layout: ColumnLayout, chunk: int = 32, progress: bool = False) -> xr.Dataset:
-    "Mean, std and tendency std per state channel, mean and std per forcing, streamed over `chunk` times at a time."
+def compute_stats(ds: xr.Dataset, layout: ColumnLayout, chunk: int = 32, progress: bool = False,
+                  time_step=None) -> xr.Dataset:
+    "Mean, std and tendency std per state channel, mean and std per forcing, streamed; tendencies within `time_runs(ds, time_step)`."
+    runs = time_runs(ds, time_step)
     nt = ds.sizes['time']
-    if nt < 2: raise ValueError(f"{source_of(ds)}: compute_stats needs at least 2 times (for tendencies), got {nt}")
+    if nt - len(runs) < 1:
+        raise ValueError(f"{source_of(ds)}: compute_stats needs at least 2 consecutive times (for tendencies), got {nt} "
+                         f"time(s) in {len(runs)} run(s)")
     state_m, tend_m, forcing_m = _Moments(layout.n_state), _Moments(layout.n_state), _Moments(layout.n_forcing)
-    starts = range(0, nt, chunk)
+    pieces = [(t0, min(t0 + chunk, r.stop), r.stop) for r in runs for t0 in range(r.start, r.stop, chunk)]
     if progress:
         from tqdm.auto import tqdm
-        starts = tqdm(starts, desc='statistics')
-    for t0 in starts:
-        t1 = min(t0 + chunk, nt)
-        state, forcing = to_columns(ds.isel(time=slice(t0, min(t1 + 1, nt))), layout)   # one extra time for tendencies
+        pieces = tqdm(pieces, desc='statistics')
+    for t0, t1, stop in pieces:
+        state, forcing = to_columns(ds.isel(time=slice(t0, min(t1 + 1, stop))), layout)   # one extra time for tendencies
         state = state.astype(np.float64)
         state_m.add(state[:t1 - t0]); forcing_m.add(forcing[:t1 - t0])
-        tend_m.add(np.diff(state, axis=0))
-    forcing_mean, forcing_std = forcing_m.mean, forcing_m.std
+        tend_m.add(np.diff(state, axis=0))                                                # never across a gap
+    times = ds.time.values
+    return stats_dataset(layout, state_m.mean, state_m.std, tend_m.mean, tend_m.std, forcing_m.mean, forcing_m.std,
+                         n_times=nt, first_time=times[0], last_time=times[-1],
+                         time_step=check_times(ds) if time_step is None else time_step,
+                         periods=[[_iso(times[r.start]), _iso(times[r.stop - 1])] for r in runs], sources=source_of(ds))
+
+def stats_dataset(layout: ColumnLayout, mean, std, tendency_mean, tendency_std, forcing_mean, forcing_std, *, n_times: int,
+                  first_time, last_time, time_step, periods, sources: str) -> xr.Dataset:
+    "The statistics file's dataset from per-channel moments (sin/cos forcings get mean 0, std 1): the one writer of its format."
+    forcing_mean, forcing_std = np.array(forcing_mean, dtype=np.float64), np.array(forcing_std, dtype=np.float64)
     for k, name in enumerate(layout.forcings):
         if name.startswith(('sin_', 'cos_')): forcing_mean[k], forcing_std[k] = 0., 1.
-    channel, forcing_channel = layout.state_names(), layout.forcings
     return xr.Dataset(
-        dict(mean=('channel', state_m.mean), std=('channel', state_m.std),
-             tendency_mean=('channel', tend_m.mean), tendency_std=('channel', tend_m.std),
+        dict(mean=('channel', np.asarray(mean, np.float64)), std=('channel', np.asarray(std, np.float64)),
+             tendency_mean=('channel', np.asarray(tendency_mean, np.float64)),
+             tendency_std=('channel', np.asarray(tendency_std, np.float64)),
              forcing_mean=('forcing_channel', forcing_mean), forcing_std=('forcing_channel', forcing_std)),
-        coords=dict(channel=channel, variable=('channel', layout.state_variables()), level=('channel', layout.state_levels()),
-                    units=('channel', layout.state_units()), forcing_channel=forcing_channel,
-                    forcing_units=('forcing_channel', layout.forcing_units())),
-        attrs=dict(layout=json.dumps(layout.to_dict()), n_times=nt, first_time=_iso(ds.time.values[0]),
-                   last_time=_iso(ds.time.values[-1]), time_step=str(check_times(ds)), sources=source_of(ds),
+        coords=dict(channel=layout.state_names(), variable=('channel', layout.state_variables()),
+                    level=('channel', layout.state_levels()), units=('channel', layout.state_units()),
+                    forcing_channel=layout.forcings, forcing_units=('forcing_channel', layout.forcing_units())),
+        attrs=dict(layout=json.dumps(layout.to_dict()), n_times=int(n_times), first_time=_iso(first_time),
+                   last_time=_iso(last_time), time_step=str(pd.Timedelta(time_step)), periods=json.dumps(periods),
+                   sources=sources,
                    description='mlscam normalisation statistics: population mean/std over time, lat, lon per channel; '
-                               'tendency = x[t+1] - x[t]'))
+                               'tendency = x[t+1] - x[t] within each period'))
 
 def save_stats(stats: xr.Dataset, path) -> Path:
     "Write statistics to NetCDF atomically (a temporary file, then a rename)."
@@ -500,19 +531,31 @@ def load_stats(path) -> xr.Dataset:
     return stats
 
 # %% ../nbs/02_data.ipynb #7e2fe1c3
+def _vector_channels(state_names) -> list[int]:
+    "Channels named `variable@level` (or `variable`) whose variable is a vector component."
+    return [k for k, n in enumerate(state_names) if str(n).split('@')[0] in VECTOR_VARIABLES]
+
 class Normalizer(torch.nn.Module):
-    "Per-channel normalisation of states, forcings and tendencies: (x − mean) / (std + eps)."
+    "Per-channel normalisation of states, forcings and tendencies: (x − centre) / (scale + eps), centre 0 on vector channels."
     def __init__(self, mean, std, tendency_std, forcing_mean, forcing_std, state_names=(), forcing_names=(),
-                 units=(), eps: float = 1e-6):
+                 units=(), eps: float = 1e-6, vector_channels=None):
         super().__init__()
         t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32))
         for k, v in dict(mean=mean, std=std, tendency_std=tendency_std, forcing_mean=forcing_mean,
-                         forcing_std=forcing_std).items(): self.register_buffer(k, t(v))
+                         forcing_std=forcing_std).items(): self.register_buffer(k, t(v))   # mean, std: centre, scale
         self.state_names, self.forcing_names, self.units, self.eps = list(state_names), list(forcing_names), list(units), eps
+        self.vector_channels = _vector_channels(self.state_names) if vector_channels is None else [int(c) for c in vector_channels]
+        centred = [c for c in self.vector_channels if self.mean[c] != 0]
+        if centred:
+            names = [self.state_names[c] if self.state_names else c for c in centred]
+            raise ValueError(f"Normalizer: vector channel(s) {names} have centre(s) {self.mean[centred].tolist()}, not 0: the "
+                             "sign flip of the winds across a pole is exact only without a centre. Build it with "
+                             "Normalizer.from_stats (centre 0, RMS scale on vector channels); a checkpoint made with "
+                             "centred winds must be retrained")
 
     @classmethod
     def from_stats(cls, stats: xr.Dataset, layout: ColumnLayout) -> Normalizer:
-        "The normalizer of `stats`, after checking that its channels and units are those of `layout`."
+        "The normalizer of `stats` (centre 0, RMS scale on vector channels) after checking its channels and units against `layout`."
         where = stats.attrs.get('path', 'the statistics')
         names, fnames = [str(c) for c in stats.channel.values], [str(c) for c in stats.forcing_channel.values]
         for kind, have, want in (('state', names, layout.state_names()), ('forcing', fnames, layout.forcings)):
@@ -524,8 +567,11 @@ class Normalizer(torch.nn.Module):
                                          layout.state_units() + layout.forcing_units()):
             if u_stats != u_data:
                 raise ValueError(f"{where}: variable {name!r} has units {u_data!r} in the data but {u_stats!r} in the statistics")
-        return cls(stats['mean'].values, stats['std'].values, stats.tendency_std.values, stats.forcing_mean.values,
-                   stats.forcing_std.values, names, fnames, [str(u) for u in stats.units.values])
+        mean, std, odd = stats['mean'].values.astype(np.float64), stats['std'].values.astype(np.float64), layout.odd_channels()
+        centre, scale = mean.copy(), std.copy()
+        centre[odd], scale[odd] = 0., np.sqrt(mean[odd] ** 2 + std[odd] ** 2)     # vectors: no centre, RMS scale
+        return cls(centre, scale, stats.tendency_std.values, stats.forcing_mean.values, stats.forcing_std.values,
+                   names, fnames, [str(u) for u in stats.units.values], vector_channels=odd)
 
     def normalize_state(self, x): return (x - self.mean) / (self.std + self.eps)
     def denormalize_state(self, x): return x * (self.std + self.eps) + self.mean
@@ -540,7 +586,8 @@ class Normalizer(torch.nn.Module):
     def to_dict(self) -> dict:
         return dict(mean=self.mean.tolist(), std=self.std.tolist(), tendency_std=self.tendency_std.tolist(),
                     forcing_mean=self.forcing_mean.tolist(), forcing_std=self.forcing_std.tolist(),
-                    state_names=self.state_names, forcing_names=self.forcing_names, units=self.units, eps=self.eps)
+                    state_names=self.state_names, forcing_names=self.forcing_names, units=self.units, eps=self.eps,
+                    vector_channels=self.vector_channels)
     @classmethod
     def from_dict(cls, d: dict) -> Normalizer: return cls(**d)
 

@@ -14,10 +14,10 @@ import xarray as xr
 from .grid import lat_weights
 
 # %% auto #0
-__all__ = ['SPATIAL_DIMS', 'CLIMATOLOGY_KINDS', 'METRICS', 'lat_weight_array', 'global_mean', 'align_forecast', 'rmse', 'bias',
-           'mae', 'acc', 'climatology', 'climatology_forecast', 'persistence_forecast', 'forecast_valid_times',
-           'climatology_forecast_like', 'skill', 'ccc', 'ccc_map', 'ccc_by_lead', 'ensemble_ccc', 'zonal_mean',
-           'zonal_mean_bias', 'time_mean_bias']
+__all__ = ['SPATIAL_DIMS', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS', 'lat_weight_array', 'global_mean',
+           'align_forecast', 'rmse', 'bias', 'mae', 'acc', 'climatology', 'climatology_forecast',
+           'persistence_forecast', 'forecast_valid_times', 'climatology_forecast_like', 'skill', 'ccc', 'ccc_map',
+           'ccc_by_lead', 'ensemble_ccc', 'zonal_mean', 'zonal_mean_bias', 'time_mean_bias']
 
 # %% ../nbs/08_metrics.ipynb #ee36a92d
 SPATIAL_DIMS = ('lat', 'lon')
@@ -139,10 +139,11 @@ def _time_mean(x, time_dim):
     dims = [d for d in ([time_dim] if isinstance(time_dim, str) else time_dim) if d in x.dims]
     return x.mean(dims) if dims else x
 
-def rmse(pred, truth, time_dim=None):
-    "Latitude-weighted root-mean-square error: √(mean over `time_dim` of the global mean of (pred − truth)²) (WB2)."
+def rmse(pred, truth, time_dim=None, sqrt_before_mean: bool = False):
+    "Latitude-weighted RMSE, the root taken after the mean over `time_dim` (WB2); `sqrt_before_mean`: the mean of each time's RMSE."
     _check_pair(pred, truth, 'rmse')
-    return _time_mean(global_mean((pred - truth) ** 2), time_dim) ** 0.5
+    mse = global_mean((pred - truth) ** 2)                      # one value per time (and level, ...)
+    return _time_mean(mse ** 0.5, time_dim) if sqrt_before_mean else _time_mean(mse, time_dim) ** 0.5
 
 def bias(pred, truth, time_dim=None):
     "Latitude-weighted mean error, pred − truth, averaged over `time_dim`."
@@ -216,12 +217,19 @@ def climatology_forecast_like(clim, rollout):
     return climatology_forecast(clim, forecast_valid_times(rollout))
 
 # %% ../nbs/08_metrics.ipynb #97c29946
-METRICS = ('rmse', 'bias', 'mae', 'acc')
+METRICS = ('rmse', 'bias', 'mae', 'acc')                        # what `skill` reports unless asked
+METRIC_DEFINITIONS = dict(                                       # what each name in a `metric` coordinate means
+    rmse='square root of the mean over init times of the latitude-weighted MSE (WeatherBench2 headline)',
+    rmse_sqrt_before_mean="mean over init times of each forecast's latitude-weighted RMSE (WB2 RMSESqrtBeforeTimeAvg)",
+    bias='mean over init times of the latitude-weighted mean error, forecast - truth',
+    mae='mean over init times of the latitude-weighted mean absolute error',
+    acc='mean over init times of the uncentred latitude-weighted anomaly correlation (WB2)')
 
 def skill(rollout, truth, clim=None, metrics: Sequence[str] = METRICS, centered_acc: bool = False) -> xr.Dataset:
-    "RMSE, bias, MAE and ACC per variable, level and lead time, averaged over init times: `(metric, lead_time, ...)`."
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown or not len(metrics): raise ValueError(f"skill: unknown metric(s) {unknown or metrics}; choose from {METRICS}")
+    "RMSE (WB2: root after the mean), bias, MAE and ACC per variable, level and lead time over init times: `(metric, lead_time, ...)`."
+    unknown = [m for m in metrics if m not in METRIC_DEFINITIONS]
+    if unknown or not len(metrics):
+        raise ValueError(f"skill: unknown metric(s) {unknown or metrics}; choose from {list(METRIC_DEFINITIONS)}")
     if 'acc' in metrics and clim is None:
         raise ValueError("skill: metric 'acc' needs a climatology of the training data, e.g. clim=climatology(train_ds)")
     pred, target = align_forecast(rollout, truth)
@@ -234,11 +242,14 @@ def skill(rollout, truth, clim=None, metrics: Sequence[str] = METRICS, centered_
             if missing: raise KeyError(f"skill: variable(s) {missing} are not in the climatology (it has {sorted(c.data_vars)})")
             c = _select_levels(c[list(pred.data_vars)], pred['level'].values if 'level' in pred.dims else None, 'skill: climatology')
             scores[m] = acc(pred, target, climatology_forecast(c, pred['valid_time']), 'init_time', centered=centered_acc)
+        elif m == 'rmse_sqrt_before_mean': scores[m] = rmse(pred, target, 'init_time', sqrt_before_mean=True)
         else: scores[m] = {'rmse': rmse, 'bias': bias, 'mae': mae}[m](pred, target, 'init_time')
     out = xr.concat([s.drop_vars('valid_time', errors='ignore') for s in scores.values()],
                     dim=pd.Index(list(scores), name='metric'), coords='minimal', compat='override')
     out = out.transpose('metric', 'lead_time', ...)
-    return out[list(out.data_vars)[0]] if isinstance(rollout, xr.DataArray) else out
+    if isinstance(rollout, xr.DataArray): out = out[list(out.data_vars)[0]]
+    out.attrs['metric_definitions'] = '; '.join(f'{m}: {METRIC_DEFINITIONS[m]}' for m in scores)   # for tables and files
+    return out
 
 # %% ../nbs/08_metrics.ipynb #b1c599c3
 def ccc(pred, truth, dim, weights: xr.DataArray | None = None):

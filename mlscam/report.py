@@ -17,8 +17,8 @@ import xarray as xr
 
 from .data import open_dataset
 from .metrics import (
-    _init_and_lead, align_forecast, ccc_map, climatology, climatology_forecast_like, forecast_valid_times, global_mean,
-    persistence_forecast, skill, time_mean_bias)
+    METRIC_DEFINITIONS, _init_and_lead, align_forecast, ccc_map, climatology, climatology_forecast_like,
+    forecast_valid_times, global_mean, persistence_forecast, skill, time_mean_bias)
 from .plots import (
     is_earth, plot_ccc_map, plot_drift, plot_map, plot_skill, plot_spectra, plot_zonal_cross_section)
 from .spectra import sh_grid, sh_spectrum, zonal_spectrum
@@ -330,7 +330,8 @@ def _summary_text(pred, rollout_name, truth_name, clim_note, summary, counts, no
         f"- variables {', '.join(pred.data_vars)}"
         + (f", {pred.sizes['member']} ensemble members (scores of the ensemble mean)" if 'member' in pred.dims else '') + '.',
         '', clim_note, '',
-        'RMSE and ACC (latitude-weighted, WeatherBench2 definitions; every lead and level in `skill.csv`):', '',
+        'Scores of `mlscam.metrics.skill` (every lead, level and metric is in `skill.csv`):', '',
+        f"- RMSE: {METRIC_DEFINITIONS['rmse']}.", f"- ACC: {METRIC_DEFINITIONS['acc']}.", '',
         markdown_table(table), *[f'- {c}' for c in counts], '']
     if notes: lines += ['Notes:', '', *[f'- {n}' for n in notes], '']
     lines += [f'Figures ({len(figures)}; maps and spectra at level {shown:g}):' if shown is not None else f'Figures ({len(figures)}):', '',

@@ -26,13 +26,13 @@ import xarray as xr
 from .config import ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict
 from .data import (COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, canonicalise, check_times,
                          forcing_columns, open_dataset, source_of, to_columns)
-from .grid import Grid
+from .grid import Grid, lat_weights
 from .model import MLSCAM, load_model
 
 # %% auto #0
 __all__ = ['TIME_DEPENDENT_FORCINGS', 'RolloutModel', 'load_rollout_model', 'open_initial_state', 'valid_times',
-           'ForcingSchedule', 'output_channels', 'RolloutWriter', 'Instability', 'field_health', 'find_instability',
-           'RolloutResult', 'RolloutUnstable', 'run', 'main']
+           'ForcingSchedule', 'output_channels', 'RolloutWriter', 'Instability', 'HealthReference', 'health_reference',
+           'field_health', 'health_departures', 'find_instability', 'RolloutResult', 'RolloutUnstable', 'run', 'main']
 
 # %% ../nbs/07_rollout.ipynb #90dcfcb0
 @dataclass
@@ -255,7 +255,7 @@ class Instability:
     lat: float
     lon: float
     member: int | None       # None for a deterministic run
-    reason: str              # 'non-finite value' or 'runaway variance: …'
+    reason: str              # 'non-finite value', 'out of range: …' or 'global-mean drift: …'
     value: float             # the field's value at (lat, lon)
 
     def __str__(self):
@@ -263,27 +263,68 @@ class Instability:
                 f", lat {self.lat:.4g}, lon {self.lon:.4g}" + (f", member {self.member}" if self.member is not None else '')
         return f"step {self.step} ({self.time}): {where}: {self.reason} (value there {self.value:.4g})"
 
-def field_health(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "For `x` (member, lat, lon, channel): any non-finite (member, channel), global std, flat index of the worst column, and its value."
+# %% ../nbs/07_rollout.ipynb #fae3f497
+@dataclass
+class HealthReference:
+    "What decoded states are measured against, per state channel `(n_state,)` in physical units."
+    low: torch.Tensor        # min(training centre, initial state's minimum)
+    high: torch.Tensor       # max(training centre, initial state's maximum)
+    mean_low: torch.Tensor   # min(training centre, initial area-weighted global mean)
+    mean_high: torch.Tensor  # max(training centre, initial area-weighted global mean)
+    scale: torch.Tensor      # the training scale: the normaliser's std (RMS for vector components)
+    weights: torch.Tensor    # (lat,) area weights, mean 1
+
+def health_reference(normalizer: Normalizer, x0: torch.Tensor, weights: torch.Tensor) -> HealthReference:
+    "The `HealthReference` of a rollout from `x0` (1, lat, lon, n_state), physical units, with the checkpoint's `normalizer` and area `weights` (lat,)."
+    centre = normalizer.denormalize_state(torch.zeros_like(x0[0, 0, 0]))                  # (n_state,) physical
+    scale = normalizer.denormalize_state(torch.ones_like(x0[0, 0, 0])) - centre           # (n_state,) physical
+    flat = x0.flatten(0, 2)                                                                # (lat·lon, n_state)
+    mean0 = (x0[0] * weights[:, None, None]).mean((0, 1))                                  # (n_state,) global mean
+    return HealthReference(torch.minimum(centre, flat.amin(0)), torch.maximum(centre, flat.amax(0)),
+                           torch.minimum(centre, mean0), torch.maximum(centre, mean0), scale, weights)
+
+# %% ../nbs/07_rollout.ipynb #dca5d249
+def field_health(x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    "For `x` (member, lat, lon, channel) and area `weights` (lat,), each (member, channel): non-finite?, minimum and its flat index (the first non-finite point if any), maximum and its index, area-weighted global mean."
     flat = x.flatten(1, 2)                                                      # (member, lat·lon, channel)
     bad = ~torch.isfinite(flat)
-    std = flat.std(dim=1)                                                       # (member, channel)
     nonfinite = bad.any(1)                                                      # (member, channel)
-    anomaly = (flat - flat.mean(1, keepdim=True)).abs()
-    worst = torch.where(nonfinite, bad.float().argmax(1), anomaly.argmax(1))   # (member, channel): first non-finite, or largest anomaly
-    return nonfinite, std, worst, flat.gather(1, worst[:, None]).squeeze(1)
+    low, at_low = flat.min(1)
+    high, at_high = flat.max(1)
+    first_bad = bad.float().argmax(1)                                           # (member, channel)
+    at_low = torch.where(nonfinite, first_bad, at_low)
+    low = torch.where(nonfinite, flat.gather(1, first_bad[:, None]).squeeze(1), low)
+    mean = (x * weights[:, None, None]).mean((1, 2))                            # (member, channel)
+    return nonfinite, low, at_low, high, at_high, mean
 
-def find_instability(health: list[tuple], ref_std: torch.Tensor, factor: float) -> tuple[int, tuple | None]:
-    "First output with a non-finite value or a std above `factor × ref_std` → (its index, (member, channel, worst column, value, reason)); (len, None) when all are healthy."
-    nonfinite, std, worst, value = (torch.stack(h) for h in zip(*health))      # (output, member, channel)
-    trip = nonfinite | (std > factor * ref_std)
+def health_departures(health: list[tuple], ref: HealthReference) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Over the outputs of `health`, each (output, member, channel): non-finite?, and how many training scales the values and the global mean lie beyond `ref`'s spans."
+    nonfinite, low, _, high, _, mean = (torch.stack(h) for h in zip(*health))  # (output, member, channel)
+    beyond = torch.maximum(ref.low - low, high - ref.high) / ref.scale
+    drift = torch.maximum(ref.mean_low - mean, mean - ref.mean_high) / ref.scale
+    return nonfinite, beyond, drift
+
+# %% ../nbs/07_rollout.ipynb #884cdb6b
+def find_instability(health: list[tuple], ref: HealthReference, factor: float, drift_factor: float) -> tuple[int, tuple | None]:
+    "First output with a non-finite value, a value more than `factor` training scales beyond `ref`'s span, or a global mean more than `drift_factor` beyond → (its index, (member, channel, worst column, value, reason)); (len, None) when all are healthy."
+    nonfinite, beyond, drift = health_departures(health, ref)                   # (output, member, channel)
+    trips = (nonfinite, beyond > factor, drift > drift_factor)
+    trip = trips[0] | trips[1] | trips[2]
     if not bool(trip.any()): return len(health), None
     o = int(trip.flatten(1).any(1).float().argmax())
-    first = nonfinite[o] if bool(nonfinite[o].any()) else trip[o]
-    m, c = (int(i) for i in first.nonzero()[0])
-    reason = 'non-finite value' if bool(nonfinite[o, m, c]) else \
-        f'runaway variance: global std {float(std[o, m, c]):.4g} > {factor:g} × its initial {float(ref_std[c]):.4g}'
-    return o, (m, c, int(worst[o, m, c]), float(value[o, m, c]), reason)
+    kind = next(k for k, t in enumerate(trips) if bool(t[o].any()))             # non-finite first, then range, then drift
+    size = trips[0][o].float() if kind == 0 else torch.where(trips[kind][o], (beyond, drift)[kind - 1][o], -math.inf)
+    m, c = divmod(int(size.flatten().argmax()), size.shape[1])                  # the largest departure of that kind
+    _, low, at_low, high, at_high, mean = (float(h[m, c]) for h in health[o])
+    downwards = ref.low[c] - low > high - ref.high[c] if kind == 1 else mean < ref.mean_low[c]
+    worst, value = (at_low, low) if kind == 0 or bool(downwards) else (at_high, high)
+    if kind == 0: reason = 'non-finite value'
+    elif kind == 1: reason = (f'out of range: {float(beyond[o, m, c]):.3g} training std beyond [{float(ref.low[c]):.4g}, '
+                              f'{float(ref.high[c]):.4g}], the span of the training mean and the initial state (limit {factor:g})')
+    else: reason = (f'global-mean drift: the area-weighted mean {mean:.4g} is {float(drift[o, m, c]):.3g} training std beyond '
+                    f'[{float(ref.mean_low[c]):.4g}, {float(ref.mean_high[c]):.4g}], the span of the training mean and the '
+                    f'initial global mean (limit {drift_factor:g})')
+    return o, (m, c, int(worst), value, reason)
 
 # %% ../nbs/07_rollout.ipynb #0e1d808a
 @dataclass
@@ -329,7 +370,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
         variables: list[str] | None = None, ensemble: int | None = None, perturbation: float | None = None,
         device: str | None = None, chunk_steps: int | None = None, time=0, instability_factor: float | None = None,
         time_step=None, perturb: str = 'state', seed: int = 0, precision: str = 'fp32', progress: bool = True,
-        config: RolloutConfig | None = None) -> RolloutResult:
+        drift_factor: float = 2., compile: bool = False, config: RolloutConfig | None = None) -> RolloutResult:
     "Roll `checkpoint` out from `initial_state` at `time` for `steps` steps, writing every `decode_every`-th state to `output`."
     if isinstance(variables, str): variables = [variables]
     cfg = _settings(config, steps=steps, output=None if output is None else str(output), decode_every=decode_every,
@@ -341,6 +382,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
         raise ValueError(f"ensemble={cfg.ensemble} with perturbation=0 would give identical members; set perturbation > 0")
     if perturb not in ('state', 'latent'): raise ValueError(f"perturb must be 'state' or 'latent', got {perturb!r}")
     if precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+    if not drift_factor > 0: raise ValueError(f"drift_factor must be > 0 (inf: no drift check), got {drift_factor}")
     out_path = _check_output(Path(cfg.output), initial_state)
     dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
@@ -362,7 +404,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
 
     state0, _ = to_columns(ds0, layout)                                             # (1, lat, lon, n_state), checked finite
     x0 = torch.from_numpy(state0.astype(np.float32)).to(dev)                        # (1, lat, lon, n_state) physical
-    ref_std = torch.maximum(x0.flatten(0, 2).std(0), 1e-3 * norm.std)               # (n_state,)
+    ref = health_reference(norm, x0, torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev))
     schedule = ForcingSchedule(ds0, layout, norm, dev)
     gen = torch.Generator().manual_seed(seed)
     noise = lambda *shape: torch.randn(*shape, generator=gen).to(dev)
@@ -378,7 +420,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
         z = torch.cat([z, z + cfg.perturbation * spread * noise(cfg.ensemble, *z.shape[1:])])
 
     settings = dict(config_to_dict(cfg), time_step=str(dt), perturb=perturb, seed=seed, precision=precision,
-                    initial_time=_iso_time(t0), device=str(dev))
+                    drift_factor=drift_factor, compile=compile, initial_time=_iso_time(t0), device=str(dev))
     attrs = dict(title='mlscam rollout', source=f'mlscam {rm.version} checkpoint {rm.path.resolve()}',
                  history=f"{pd.Timestamp.now('UTC').isoformat()} mlscam.rollout.run", mlscam_version=_version(),
                  mlscam_checkpoint=str(rm.path.resolve()), mlscam_checkpoint_version=rm.version,
@@ -388,6 +430,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
                  mlscam_time_step=dt.isoformat())
     writer = RolloutWriter(out_path, ds0, layout, chosen, dt, members if cfg.ensemble else None, attrs)
 
+    step = torch.compile(model.step, fullgraph=True) if compile else model.step      # the grid enters as plain ints
     day = dt / pd.Timedelta('1D')
     bar = _progress(cfg.steps * day, progress)
     done, written, instability, start = 0, 0, None, perf_counter()
@@ -401,13 +444,13 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
             kept, health, out_steps = [], [], []
             with torch.inference_mode(), autocast:
                 for k in range(n):
-                    z = model.step(z, forcing[k].expand(members, -1, -1, -1), grid).float()   # (member, lat, lon, latent)
+                    z = step(z, forcing[k].expand(members, -1, -1, -1), grid).float()   # (member, lat, lon, latent)
                     if (done + k + 1) % cfg.decode_every == 0:
                         state = norm.denormalize_state(model.decode(z).float())     # (member, lat, lon, n_state)
-                        health.append(field_health(state)); kept.append(state[..., channels]); out_steps.append(done + k + 1)
+                        health.append(field_health(state, ref.weights)); kept.append(state[..., channels]); out_steps.append(done + k + 1)
             good = len(kept)
             if kept:
-                good, bad = find_instability(health, ref_std, cfg.instability_factor)
+                good, bad = find_instability(health, ref, cfg.instability_factor, drift_factor)
                 if bad is not None:
                     m, c, worst, value, reason = bad
                     s = out_steps[good]
@@ -483,7 +526,11 @@ def main(argv=None) -> int:
     p.add_argument('--ensemble', type=int, help='perturbed members besides the unperturbed one')
     p.add_argument('--perturbation', type=float, help='size of the initial perturbation')
     p.add_argument('--perturb', choices=['state', 'latent'], default='state', help='perturb the initial state or the latent')
-    p.add_argument('--instability-factor', type=float, help='stop when a global std grows by this factor')
+    p.add_argument('--instability-factor', type=float,
+                   help='stop when a value lies this many training std beyond the span of the training mean and the initial state')
+    p.add_argument('--drift-factor', type=float,
+                   help="stop when a global mean lies this many training std beyond the span of the training mean and the initial one (default: run's)")
+    p.add_argument('--compile', action='store_true', help='torch.compile the latent step (for long runs)')
     p.add_argument('--time-step', help="model time step, e.g. 30min (default: from the checkpoint or the data)")
     p.add_argument('--device', help='cuda, cuda:1, cpu (default: cuda if available)')
     p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
@@ -497,7 +544,8 @@ def main(argv=None) -> int:
         res = run(a.checkpoint, initial, steps=a.steps, output=a.output, decode_every=a.decode_every, variables=a.variables,
                   ensemble=a.ensemble, perturbation=a.perturbation, device=a.device, chunk_steps=a.chunk_steps, time=a.time,
                   instability_factor=a.instability_factor, time_step=a.time_step, perturb=a.perturb, seed=a.seed,
-                  precision=a.precision, progress=not a.quiet, config=cfg)
+                  precision=a.precision, progress=not a.quiet, compile=a.compile, config=cfg,
+                  **({} if a.drift_factor is None else dict(drift_factor=a.drift_factor)))
     except RolloutUnstable as e:
         print(f'mlscam_rollout: {e}')
         return 3

@@ -20,6 +20,9 @@ import numpy as np
 
 from .config import SimConfig, add_config_args, config_from_args, config_from_dict
 
+# %% ../nbs/03_simulate.ipynb #1f45c5f9
+os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')   # JAX: no 75 % reservation of the GPU; the user's value wins
+
 # %% ../nbs/03_simulate.ipynb #2555873e
 def spectral_grid(resolution: str, latitude_spacing: str = 'gauss'):
     "The `dinosaur` `Grid` for a truncation name like 'T21' (unit radius, as the nondimensional model uses)."

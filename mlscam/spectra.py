@@ -62,8 +62,8 @@ TH_GRIDS = {'gaussian': 'legendre-gauss', 'equiangular_poles': 'equiangular'}
 def _sht(nlat: int, nlon: int, lmax: int, mmax: int, grid: str):
     "A float64 `torch_harmonics.RealSHT`, cached per shape and grid."
     try: from torch_harmonics import RealSHT
-    except ImportError:
-        raise ImportError("sh_spectrum needs torch-harmonics; install it without replacing torch: "
+    except ImportError as e:
+        raise ImportError(f"sh_spectrum needs torch-harmonics ({e}); install it without replacing torch: "
                           "pip install --no-build-isolation --no-deps torch-harmonics==0.8.0") from None
     return RealSHT(nlat, nlon, lmax=lmax, mmax=mmax, grid=grid, norm='ortho').double()
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.distributed as dist
 from fastcore.basics import patch_to
@@ -275,8 +276,8 @@ class TrainingData:
     layout: object                       # mlscam.data.ColumnLayout
     normalizer: object                   # mlscam.data.Normalizer
     grid: Grid | None                    # None only if unknown (single-column files without a grid)
-    tendency_scale: torch.Tensor         # (n_state,) σ / σ_Δ per state channel
-    state_std: np.ndarray                # (n_state,) physical std per state channel (for RMSE)
+    tendency_scale: torch.Tensor         # (n_state,) s / σ_Δ per state channel (s: the normaliser's scale)
+    state_std: np.ndarray                # (n_state,) the normaliser's physical scale per state channel (for RMSE)
     time_step: str | None = None         # the model's time step (the data's), e.g. '0 days 00:30:00'
 
 def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -291,16 +292,29 @@ def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tu
     if not val.any(): raise ValueError(f'data.val_times={val_times}: no validation times in {t[0]} … {t[-1]}')
     return train, val
 
-def _windows(mask: np.ndarray, length: int) -> np.ndarray:
-    "Start indices `i` whose `length` times `i … i+length-1` all lie in `mask`."
-    ok = np.lib.stride_tricks.sliding_window_view(mask, length).all(-1) if len(mask) >= length else np.zeros(0, bool)
+def _windows(mask: np.ndarray, length: int, times=None, step=None) -> np.ndarray:
+    "Start indices `i` whose `length` times `i … i+length-1` all lie in `mask` (and, given `times`, are `step` apart)."
+    mask = np.asarray(mask, bool)
+    if len(mask) < length: return np.zeros(0, np.int64)
+    ok = np.lib.stride_tricks.sliding_window_view(mask, length).all(-1)          # (n - length + 1,)
+    if times is not None and step is not None and length > 1:
+        linked = np.asarray(pd.to_timedelta(np.diff(np.asarray(times))) == pd.Timedelta(step))   # (n - 1,) t → t+1 is one step
+        ok &= np.lib.stride_tricks.sliding_window_view(linked, length - 1).all(-1)
     return np.flatnonzero(ok)
 
-def _normalizer(cfg: Config, layout, open_train, run_dir: Path, is_main: bool):
-    "The normalizer from `data.stats`, or from statistics of the training data (saved to `run_dir/stats.nc`)."
+def _at_times(ds, times, what: str):
+    "`ds` at the times whose ISO labels are `times` (any calendar); an error names the first one missing."
+    from mlscam.data import _iso, source_of
+    position = {_iso(v): k for k, v in enumerate(ds.time.values)}
+    missing = [t for t in times if t not in position]
+    if missing: raise ValueError(f'{source_of(ds)}: {len(missing)} {what} time(s) are not in the data, the first {missing[0]}')
+    return ds.isel(time=[position[t] for t in times])
+
+def _normalizer(cfg: Config, layout, open_train, time_step, run_dir: Path, is_main: bool):
+    "The normalizer from `data.stats`, or from statistics of the training data (periods of `time_step`; saved to `run_dir/stats.nc`)."
     from mlscam.data import Normalizer, compute_stats, load_stats, save_stats
     if cfg.data.stats: return Normalizer.from_stats(load_stats(cfg.data.stats), layout)
-    stats = compute_stats(open_train(), layout)
+    stats = compute_stats(open_train(), layout, time_step=time_step)
     if is_main: save_stats(stats, run_dir / 'stats.nc')
     return Normalizer.from_stats(stats, layout)
 
@@ -327,30 +341,31 @@ def build_data(cfg: Config, normalizer=None, is_main: bool = True) -> TrainingDa
             raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
         probe = ColumnDataset(dc.columns_dir)
         layout, manifest = probe.layout, probe.manifest
-        times = np.asarray(manifest['times'], dtype='datetime64[ns]')
+        times, time_step = np.asarray(manifest['times'], dtype='datetime64[ns]'), manifest.get('time_step')
         train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
-        if normalizer is None:
-            normalizer = _normalizer(cfg, layout, lambda: open_all().isel(time=np.flatnonzero(train_t)), run_dir, is_main)
+        if normalizer is None:                     # statistics of the columns' training times, found by label in the files
+            train_labels = [t for t, m in zip(manifest['times'], train_t) if m]
+            normalizer = _normalizer(cfg, layout, lambda: _at_times(open_all(), train_labels, f'{dc.columns_dir}: training'),
+                                     time_step, run_dir, is_main)
         _check_channels(normalizer, layout)
         full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
         start = np.concatenate([np.load(probe.dir / s['name'] / 'index.npy', mmap_mode='r')[:, 0] for s in manifest['shards']])
-        pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2)))    # t and t+1 both in the period
+        pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2, times, time_step)))   # t and t+1 both in the period
         train, val = torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t))
         grid = Grid.from_dict(manifest['grid'])
-        time_step = manifest.get('time_step')
     else:
         ds = open_all()
         layout = ColumnLayout.from_dataset(ds, dc)
         k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)
         train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
-        if normalizer is None:
-            normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), run_dir, is_main)
+        time_step = str(time_step_of(ds))
+        if normalizer is None:                     # the training times may have gaps (a validation period inside)
+            normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, run_dir, is_main)
         _check_channels(normalizer, layout)
         full = GlobalDataset(ds, layout, normalizer, steps=k)
-        train = torch.utils.data.Subset(full, _windows(train_t, k + 1))
-        val = torch.utils.data.Subset(full, _windows(val_t, k + 1))
+        train = torch.utils.data.Subset(full, _windows(train_t, k + 1, ds.time.values, time_step))
+        val = torch.utils.data.Subset(full, _windows(val_t, k + 1, ds.time.values, time_step))
         grid = full.grid
-        time_step = str(time_step_of(ds))
     for name, subset in (('training', train), ('validation', val)):
         if len(subset) == 0:
             raise ValueError(f'no {name} samples: data.train_times={dc.train_times}, data.val_times={dc.val_times} '
@@ -475,8 +490,9 @@ class Trainer:
     def _loader(self, dataset, sampler: EpochBatches):
         "A DataLoader over `sampler`'s batches; its own generator, so it never draws from the global RNG."
         g = torch.Generator().manual_seed(self.cfg.train.seed + sampler.epoch)
-        kw = dict(num_workers=self.cfg.train.num_workers, pin_memory=self.ctx.device.type == 'cuda', generator=g,
-                  persistent_workers=False)
+        on_device = getattr(_base_dataset(dataset), 'on_device', False)   # batches made on the GPU: nothing to pin or copy
+        kw = dict(num_workers=0 if on_device else self.cfg.train.num_workers,
+                  pin_memory=self.ctx.device.type == 'cuda' and not on_device, generator=g, persistent_workers=False)
         if hasattr(_base_dataset(dataset), 'batch'):     # read whole batches: no per-item split and re-stack
             return torch.utils.data.DataLoader(WholeBatches(dataset), sampler=sampler, batch_size=None, **kw)
         return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, **kw)
@@ -508,6 +524,10 @@ class Trainer:
         out = dict(zip(names, values.tolist()))
         out['loss'] = sum(self.loss_fn.weights[n] * v for n, v in out.items())
         return dict(out, grad_norm=float(grad_norm), lr=lr, rollout_steps=steps)
+
+    def _all_agree(self, flag: bool) -> bool:
+        "True on every rank when `flag` is true on any (so that all ranks stop at the same step)."
+        return bool(self.ctx.all_reduce_sum(torch.tensor([float(flag)], device=self.ctx.device)) > 0)
 
     def _nonfinite(self, names: list[str]):
         last = self.ckpt_dir / 'last.pt'
@@ -550,8 +570,8 @@ def columns_per_step(self, steps: int) -> int:
     return tc.batch_size * self.data.grid.nlat * self.data.grid.nlon * steps
 
 @patch_to(Trainer)
-def fit(self, stop_after: int | None = None) -> Path:
-    "Train to `train.steps` (or return after step `stop_after`, as a killed run would) → the run folder."
+def fit(self, stop_after: int | None = None, time_limit: float | None = None) -> Path:
+    "Train to `train.steps` (or return after step `stop_after`, as a killed run would; or checkpoint and return once `time_limit` s have passed) → the run folder."
     tc, ctx, d = self.cfg.train, self.ctx, self.data
     log = None
     if ctx.is_main:
@@ -562,6 +582,7 @@ def fit(self, stop_after: int | None = None) -> Path:
                    *[f'rmse_{v}' for v in variables]]
         log = MetricsLog(self.run_dir / 'metrics.csv', columns, resume_step=self.step if tc.resume else None)
     per_rank = tc.batch_size // ctx.world_size
+    started = time.perf_counter()
     bar = tqdm(total=tc.steps, initial=self.step, disable=not (self.progress and ctx.is_main), unit='step',
                dynamic_ncols=True, desc=f'{tc.mode} training')
     try:
@@ -579,6 +600,9 @@ def fit(self, stop_after: int | None = None) -> Path:
                 bar.update(); bar.set_postfix(loss=f"{values['loss']:.4g}", columns_s=f'{rate:.3g}')
                 if stop_after is not None and self.step >= stop_after: return self.run_dir
                 final = self.step >= tc.steps
+                if time_limit is not None and not final and self._all_agree(time.perf_counter() - started > time_limit):
+                    self.save('last.pt')                          # resumable where it stopped (--resume)
+                    return self.run_dir
                 if (tc.val_every and self.step % tc.val_every == 0) or final:
                     val = self.validate()
                     if val:

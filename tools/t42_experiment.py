@@ -5,7 +5,12 @@
 Runs the main job's stages (`mlscam.pipeline.quickstart`: simulate, prepare, pretrain, fine-tune), then rolls the
 fine-tuned model out from `--inits` initial states spread over the held-out validation period and scores it
 against persistence and climatology with `mlscam.metrics.skill` (WeatherBench2 latitude-weighted RMSE, ACC).
-Writes `skill.csv`, `skill.png` and `summary.json` into the run folder.
+The RMSE is WeatherBench2's headline one: the square root after the mean over the initial times (not the mean of
+each rollout's RMSE), per level, then averaged over levels. Writes `skill.csv`, `skill.png` and `summary_eval.json`
+(which names that definition) into the run folder, beside the main job's own `summary.json`.
+
+The simulator (JAX) runs in this process before torch trains; `mlscam.simulate` sets
+`XLA_PYTHON_CLIENT_PREALLOCATE=false` before JAX starts (unless it is set already), so JAX does not reserve 75 % of the GPU.
 """
 import argparse
 import json
@@ -17,7 +22,7 @@ import pandas as pd
 
 from mlscam.config import add_config_args, config_from_args
 from mlscam.data import open_from_config
-from mlscam.metrics import climatology
+from mlscam.metrics import METRIC_DEFINITIONS, climatology
 from mlscam.pipeline import held_out_starts, quickstart
 from mlscam.report import combine_rollouts, forecast_skill
 from mlscam.train import split_times
@@ -71,13 +76,15 @@ def main(argv=None):
     lead = 6.0 if np.isclose(table.lead_hours, 6).any() else table.lead_hours.max()
     six = table[np.isclose(table.lead_hours, lead)].pivot(index='variable', columns='model', values='rmse')
     six['beats_persistence'] = six['mlscam'] < six['persistence']
-    print(f'\nlatitude-weighted RMSE at {lead:g} h (mean over levels), validation period:\n' + six.to_string())
+    print(f'\nlatitude-weighted RMSE at {lead:g} h (WeatherBench2: root after the mean over {pred.sizes["init_time"]} initial times; '
+          f'then the mean over levels), validation period:\n' + six.to_string())
     from mlscam.plots import plot_skill
     fig = plot_skill({'mlscam': model.isel(level=slice(None, None, 5)) if 'level' in model.dims else model,
                       'persistence': pers.isel(level=slice(None, None, 5)) if 'level' in pers.dims else pers},
                      metric='rmse', path=run_dir / 'skill.png')
     summary = dict(inits=[str(times[i]) for i in inits], notes=notes, steps=steps, unstable=unstable, seconds=time.perf_counter() - t0,
-                   lead_hours=lead, rmse=six.reset_index().to_dict(orient='records'))
+                   lead_hours=lead, rmse=six.reset_index().to_dict(orient='records'),
+                   rmse_definition=f"{METRIC_DEFINITIONS['rmse']}, per level; then the mean over levels")
     (run_dir / 'summary_eval.json').write_text(json.dumps(summary, indent=1, default=str))
     return six
 
