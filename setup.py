@@ -17,6 +17,7 @@ min_python = cfg['min_python']
 
 requirements = cfg.get('requirements', '').split()
 extras = {name: cfg.get(f'{name}_requirements', '').split() for name in ('dev', 'sim')}
+extras['dev'] += extras['sim']   # the notebooks (the tests) simulate their own data
 extras['all'] = sorted({r for v in extras.values() for r in v})
 
 setuptools.setup(

@@ -149,9 +149,13 @@ class RolloutConfig:
     chunk_steps: int = setting(48, '> 0')                # steps held in memory before writing
     output: str = 'rollout.nc'
     ensemble: int = setting(0, '>= 0')                   # extra perturbed members; 0 = deterministic only
-    perturbation: float = setting(0., '>= 0')            # std of the latent perturbation of members
-    instability_factor: float = setting(10., '> 1')      # stop when a variance grows by this factor
+    perturbation: float = setting(0., '>= 0')            # members' initial noise, in tendency std (or latent spread)
+    instability_factor: float = setting(10., '> 0')      # stop when a decoded value lies this many training std beyond
+                                                         # the span of the training mean and the initial state
+    drift_factor: float = setting(2., '> 0')             # stop when the area-weighted global mean drifts this many training
+                                                         # std beyond the span of the training mean and the initial global mean
     device: str | None = None                            # None = cuda if available, else cpu
+    compile: bool = False                                # torch.compile the global step
     variables: list[str] | None = None                   # variables written; None = all
 
 @dataclass

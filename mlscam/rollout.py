@@ -370,19 +370,19 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
         variables: list[str] | None = None, ensemble: int | None = None, perturbation: float | None = None,
         device: str | None = None, chunk_steps: int | None = None, time=0, instability_factor: float | None = None,
         time_step=None, perturb: str = 'state', seed: int = 0, precision: str = 'fp32', progress: bool = True,
-        drift_factor: float = 2., compile: bool = False, config: RolloutConfig | None = None) -> RolloutResult:
+        drift_factor: float | None = None, compile: bool | None = None, config: RolloutConfig | None = None) -> RolloutResult:
     "Roll `checkpoint` out from `initial_state` at `time` for `steps` steps, writing every `decode_every`-th state to `output`."
     if isinstance(variables, str): variables = [variables]
     cfg = _settings(config, steps=steps, output=None if output is None else str(output), decode_every=decode_every,
                     chunk_steps=chunk_steps, ensemble=ensemble, perturbation=perturbation,
-                    instability_factor=instability_factor, device=device, variables=variables)
+                    instability_factor=instability_factor, drift_factor=drift_factor, device=device, variables=variables,
+                    compile=compile)
     if cfg.decode_every > cfg.steps:
         raise ValueError(f"decode_every={cfg.decode_every} is larger than steps={cfg.steps}: nothing would be written")
     if cfg.ensemble and cfg.perturbation == 0:
         raise ValueError(f"ensemble={cfg.ensemble} with perturbation=0 would give identical members; set perturbation > 0")
     if perturb not in ('state', 'latent'): raise ValueError(f"perturb must be 'state' or 'latent', got {perturb!r}")
     if precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
-    if not drift_factor > 0: raise ValueError(f"drift_factor must be > 0 (inf: no drift check), got {drift_factor}")
     out_path = _check_output(Path(cfg.output), initial_state)
     dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
 
@@ -420,7 +420,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
         z = torch.cat([z, z + cfg.perturbation * spread * noise(cfg.ensemble, *z.shape[1:])])
 
     settings = dict(config_to_dict(cfg), time_step=str(dt), perturb=perturb, seed=seed, precision=precision,
-                    drift_factor=drift_factor, compile=compile, initial_time=_iso_time(t0), device=str(dev))
+                    initial_time=_iso_time(t0), device=str(dev))
     attrs = dict(title='mlscam rollout', source=f'mlscam {rm.version} checkpoint {rm.path.resolve()}',
                  history=f"{pd.Timestamp.now('UTC').isoformat()} mlscam.rollout.run", mlscam_version=_version(),
                  mlscam_checkpoint=str(rm.path.resolve()), mlscam_checkpoint_version=rm.version,
@@ -430,7 +430,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
                  mlscam_time_step=dt.isoformat())
     writer = RolloutWriter(out_path, ds0, layout, chosen, dt, members if cfg.ensemble else None, attrs)
 
-    step = torch.compile(model.step, fullgraph=True) if compile else model.step      # the grid enters as plain ints
+    step = torch.compile(model.step, fullgraph=True) if cfg.compile else model.step      # the grid enters as plain ints
     day = dt / pd.Timedelta('1D')
     bar = _progress(cfg.steps * day, progress)
     done, written, instability, start = 0, 0, None, perf_counter()
@@ -450,7 +450,7 @@ def run(checkpoint, initial_state, steps: int | None = None, output=None, decode
                         health.append(field_health(state, ref.weights)); kept.append(state[..., channels]); out_steps.append(done + k + 1)
             good = len(kept)
             if kept:
-                good, bad = find_instability(health, ref, cfg.instability_factor, drift_factor)
+                good, bad = find_instability(health, ref, cfg.instability_factor, cfg.drift_factor)
                 if bad is not None:
                     m, c, worst, value, reason = bad
                     s = out_steps[good]
@@ -526,11 +526,13 @@ def main(argv=None) -> int:
     p.add_argument('--ensemble', type=int, help='perturbed members besides the unperturbed one')
     p.add_argument('--perturbation', type=float, help='size of the initial perturbation')
     p.add_argument('--perturb', choices=['state', 'latent'], default='state', help='perturb the initial state or the latent')
-    p.add_argument('--instability-factor', type=float,
-                   help='stop when a value lies this many training std beyond the span of the training mean and the initial state')
-    p.add_argument('--drift-factor', type=float,
-                   help="stop when a global mean lies this many training std beyond the span of the training mean and the initial one (default: run's)")
-    p.add_argument('--compile', action='store_true', help='torch.compile the latent step (for long runs)')
+    d = RolloutConfig()
+    p.add_argument('--instability-factor', type=float, help='stop when a value lies this many training std beyond the span of '
+                   f'the training mean and the initial state (default: rollout.instability_factor, {d.instability_factor:g})')
+    p.add_argument('--drift-factor', type=float, help='stop when the area-weighted global mean lies this many training std '
+                   f'beyond the span of the training mean and the initial one (default: rollout.drift_factor, {d.drift_factor:g})')
+    p.add_argument('--compile', action='store_true', default=None,
+                   help=f"torch.compile the latent step, for long runs (default: rollout.compile, {'on' if d.compile else 'off'})")
     p.add_argument('--time-step', help="model time step, e.g. 30min (default: from the checkpoint or the data)")
     p.add_argument('--device', help='cuda, cuda:1, cpu (default: cuda if available)')
     p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
@@ -544,8 +546,7 @@ def main(argv=None) -> int:
         res = run(a.checkpoint, initial, steps=a.steps, output=a.output, decode_every=a.decode_every, variables=a.variables,
                   ensemble=a.ensemble, perturbation=a.perturbation, device=a.device, chunk_steps=a.chunk_steps, time=a.time,
                   instability_factor=a.instability_factor, time_step=a.time_step, perturb=a.perturb, seed=a.seed,
-                  precision=a.precision, progress=not a.quiet, compile=a.compile, config=cfg,
-                  **({} if a.drift_factor is None else dict(drift_factor=a.drift_factor)))
+                  precision=a.precision, progress=not a.quiet, drift_factor=a.drift_factor, compile=a.compile, config=cfg)
     except RolloutUnstable as e:
         print(f'mlscam_rollout: {e}')
         return 3

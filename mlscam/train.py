@@ -600,9 +600,6 @@ def fit(self, stop_after: int | None = None, time_limit: float | None = None) ->
                 bar.update(); bar.set_postfix(loss=f"{values['loss']:.4g}", columns_s=f'{rate:.3g}')
                 if stop_after is not None and self.step >= stop_after: return self.run_dir
                 final = self.step >= tc.steps
-                if time_limit is not None and not final and self._all_agree(time.perf_counter() - started > time_limit):
-                    self.save('last.pt')                          # resumable where it stopped (--resume)
-                    return self.run_dir
                 if (tc.val_every and self.step % tc.val_every == 0) or final:
                     val = self.validate()
                     if val:
@@ -611,6 +608,9 @@ def fit(self, stop_after: int | None = None, time_limit: float | None = None) ->
                             self.best_val = val['loss']; self.save('best.pt', train_state=False)
                 if (tc.checkpoint_every and self.step % tc.checkpoint_every == 0) or final: self.save('last.pt')
                 if final: break
+                if time_limit is not None and self._all_agree(time.perf_counter() - started > time_limit):
+                    self.save('last.pt')                          # after this step's validation: resumable (--resume)
+                    return self.run_dir
                 t0 = time.perf_counter()
             else: self.epoch, self.position = self.epoch + 1, 0
     finally:

@@ -52,7 +52,7 @@ def _level_index(levels, target=0.5) -> int:
 
 
 @torch.no_grad()
-def evaluate(model, normalizer, held_out, clim, layout, inits, lead_days=10, every=12, free_days=365, device='cuda'):
+def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days=10, every=12, free_days=365, device='cuda'):
     "10-day forecasts from `inits` of the held-out run vs persistence and climatology, and a free run of `free_days`."
     dt_per_day = 48
     k = _level_index(layout.levels)
@@ -64,7 +64,7 @@ def evaluate(model, normalizer, held_out, clim, layout, inits, lead_days=10, eve
         held_out.coords(), layout)).to(device)
     f_norm = normalizer.normalize_forcing(forcing)                                   # (time, lat, lon, F)
     steps = lead_days * dt_per_day
-    x0 = held_out.states.get(0, torch.as_tensor(inits, device=device))             # (init, lat, lon, C)
+    x0 = held_out.states.get(member, torch.as_tensor(inits, device=device))             # (init, lat, lon, C)
     z = model.encode(normalizer.normalize_state(x0), f_norm[inits])
     leads, sq_model, sq_pers, sq_clim, acc = [], [], [], [], []
     unstable_at = None
@@ -74,7 +74,7 @@ def evaluate(model, normalizer, held_out, clim, layout, inits, lead_days=10, eve
         z = z.float()
         if s % every: continue
         pred = normalizer.denormalize_state(model.decode(z))                         # (init, lat, lon, C)
-        truth = held_out.states.get(0, torch.as_tensor(np.asarray(inits) + s, device=device))
+        truth = held_out.states.get(member, torch.as_tensor(np.asarray(inits) + s, device=device))
         c = clim[None]                                                               # (1, lat, 1, C)
         err = lambda a: ((a - truth) ** 2 * w[..., None]).mean((1, 2)).mean(0)       # (C,) WB2: mean over inits, then sqrt
         sq_model.append(err(pred)); sq_pers.append(err(x0)); sq_clim.append(err(c.expand_as(truth)))
@@ -89,7 +89,7 @@ def evaluate(model, normalizer, held_out, clim, layout, inits, lead_days=10, eve
                         persistence=[float(torch.sqrt(q[c])) for q in sq_pers],
                         climatology=[float(torch.sqrt(q[c])) for q in sq_clim], acc=[float(a[c]) for a in acc])
     # free run from the first held-out state: decoded once a day, checked against the physical range
-    z = model.encode(normalizer.normalize_state(held_out.states.get(0, [0])), f_norm[[0]])
+    z = model.encode(normalizer.normalize_state(held_out.states.get(member, [0])), f_norm[[0]])
     lo, hi = normalizer.mean - 10 * normalizer.std, normalizer.mean + 10 * normalizer.std
     free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[])
     u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
@@ -130,36 +130,39 @@ def main(argv=None):
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     t = time.perf_counter()
-    ens = simulate_ensemble(cfg.sim, members=recipe['members'], device=device)
-    held = simulate_ensemble(dataclasses.replace(cfg.sim, seed=recipe['val_seed'], days=recipe['val_days']), members=1,
-                             device=device)
+    train_members = list(range(recipe['members']))
+    seeds = [cfg.sim.seed + m for m in train_members] + [recipe['val_seed']]   # the held-out run steps with the others
+    ens = simulate_ensemble(cfg.sim, seeds=seeds, device=device)
+    held = ens.members - 1
     data_s = time.perf_counter() - t
-    print(f'data: {ens.members} members × {cfg.sim.days} days + 1 held-out × {recipe["val_days"]} days in {data_s:.0f} s; '
+    print(f'data: {len(train_members)} training runs + 1 held-out run (seeds {seeds}) × {cfg.sim.days} days in {data_s:.0f} s; '
           f'{ens.states.codes.numel() * 2 / 2**30:.1f} GiB of int16 on {device}', flush=True)
     stats_path = out / 'stats.nc'
-    if not stats_path.exists(): save_stats(ensemble_stats(ens, every=recipe.get('stats_every', 3)), stats_path)
+    if not stats_path.exists(): save_stats(ensemble_stats(ens, members=train_members, every=recipe.get('stats_every', 3)), stats_path)
     stats = load_stats(stats_path)                  # the first call's statistics, reused by every later call
     normalizer = Normalizer.from_stats(stats, ens.layout)
     log = json.loads((out / 'log.json').read_text()) if (out / 'log.json').exists() else []
     model = None
-    for stage in stages:
+    started = [i for i, st in enumerate(stages) if (out / st['name'] / 'checkpoints' / 'last.pt').exists()]
+    for n, stage in enumerate(stages):
         scfg = _stage_cfg(cfg, stage, out)
+        if started and n < started[-1]: print(f"stage {stage['name']}: done (a later stage has begun)"); continue
         if stage.get('init_from') and not scfg.train.resume: scfg.train.init_from = str(out / stage['init_from'] / 'checkpoints' / 'last.pt')
         left = args.budget - (time.perf_counter() - start) - args.eval_seconds
         if _done(scfg): print(f"stage {stage['name']}: done"); continue
         if left < 30: print(f"stage {stage['name']}: no time left ({left:.0f} s)"); break
         k = max([scfg.train.rollout_steps] + [s for _, s in scfg.train.rollout_curriculum]) if scfg.train.mode == 'global_rollout' else 1
         if scfg.train.mode == 'single_column':
-            train = EnsemblePatches(ens, normalizer, n=stage['patches'], seed=scfg.train.seed)
-            val = EnsemblePatches(held, normalizer, n=8192, seed=1)
+            train = EnsemblePatches(ens, normalizer, n=stage['patches'], members=train_members, seed=scfg.train.seed)
+            val = EnsemblePatches(ens, normalizer, n=8192, members=[held], seed=1)
         else:
-            train = EnsembleWindows(ens, normalizer, steps=k, stride=stage.get('stride', 1))
-            val = EnsembleWindows(held, normalizer, steps=k, stride=24)
+            train = EnsembleWindows(ens, normalizer, steps=k, members=train_members, stride=stage.get('stride', 1))
+            val = EnsembleWindows(ens, normalizer, steps=k, members=[held], stride=24)
         data = TrainingData(train, val, ens.layout, normalizer, ens.grid, normalizer.tendency_scale.detach().clone(),
                             (normalizer.std + normalizer.eps).cpu().numpy().astype(np.float64), str(ens.time_step))
         trainer = Trainer(scfg, data=data, progress=True)
         t = time.perf_counter(); step0 = trainer.step
-        trainer.fit(time_limit=left)
+        trainer.fit(time_limit=min(left, stage.get('max_seconds', math.inf)))
         log.append(dict(stage=stage['name'], steps=[step0, trainer.step], seconds=time.perf_counter() - t))
         print(f"stage {stage['name']}: steps {step0} → {trainer.step} in {time.perf_counter() - t:.0f} s", flush=True)
         model = trainer.model
@@ -167,10 +170,10 @@ def main(argv=None):
     if last:
         from mlscam.model import load_model
         model, _ = load_model(out / last[-1]['name'] / 'checkpoints' / 'last.pt', map_location=device)
-        x = ens.states.get(slice(None), slice(0, None, 24))                              # (member, time, lat, lon, C)
+        x = ens.states.get(torch.as_tensor(train_members)[:, None], torch.arange(0, ens.states.shape[1], 24)[None])                              # (member, time, lat, lon, C)
         clim = x.mean((0, 1, 3))[:, None, :]                                             # (lat, 1, C) zonal-time mean
-        inits = list(np.linspace(0, held.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
-        result = evaluate(model, normalizer.to(device), held, clim, ens.layout, inits, lead_days=args.lead_days,
+        inits = list(np.linspace(0, ens.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
+        result = evaluate(model, normalizer.to(device), ens, held, clim, ens.layout, inits, lead_days=args.lead_days,
                           free_days=args.free_days, device=device)
         result.update(stage=last[-1]['name'], data_seconds=data_s, log=log)
         (out / 'eval.json').write_text(json.dumps(result, indent=1))
