@@ -15,7 +15,6 @@ the spin-up; the cache holds only what the seeds make again.
 """
 import argparse
 import copy
-import dataclasses
 import json
 import math
 import os
@@ -25,9 +24,10 @@ from pathlib import Path
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
 import numpy as np
 import torch
+import yaml
 
 from mlscam.config import config_from_dict
-from mlscam.data import Normalizer, load_stats, save_stats
+from mlscam.data import Normalizer, forcing_columns, load_stats, save_stats
 from mlscam.ensemble import EnsemblePatches, EnsembleWindows, ensemble_stats, simulate_ensemble
 from mlscam.train import Trainer, TrainingData
 
@@ -60,8 +60,7 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     pick = {v: names.index(f'{v}@{layout.levels[k]:g}') for v in ('temperature', 'u_component_of_wind',
                                                                   'v_component_of_wind', 'geopotential')}
     w = torch.as_tensor(held_out.grid.lat_weights(), dtype=torch.float32, device=device).view(1, -1, 1)   # (1, lat, 1)
-    forcing = torch.from_numpy(__import__('mlscam.data', fromlist=['forcing_columns']).forcing_columns(
-        held_out.coords(), layout)).to(device)
+    forcing = torch.from_numpy(forcing_columns(held_out.coords(), layout)).to(device)
     f_norm = normalizer.normalize_forcing(forcing)                                   # (time, lat, lon, F)
     steps = lead_days * dt_per_day
     x0 = held_out.states.get(member, torch.as_tensor(inits, device=device))             # (init, lat, lon, C)
@@ -123,7 +122,7 @@ def main(argv=None):
     p.add_argument('--lead-days', type=int, default=10)
     args = p.parse_args(argv)
     start = time.perf_counter()
-    raw = __import__('yaml').safe_load(open(args.config))
+    raw = yaml.safe_load(Path(args.config).read_text())
     stages = raw.pop('stages')
     recipe = raw.pop('ensemble')
     cfg = config_from_dict(raw)                     # the sections Config knows; 'stages' and 'ensemble' are this script's
