@@ -85,6 +85,7 @@ class ModelConfig:
     odd_fraction: float = setting(0.5, ('>= 0', '<= 1'))  # share of latent channels that flip sign across a pole
     checkpoint_blocks: bool = False                      # activation checkpointing per mixer block
     lat_chunk: int | None = setting(None, '> 0')         # step the global field in bands of this many rows
+    polar_filter: float = setting(0., ('>= 0', '< 90'))  # filter the latent step zonally poleward of this latitude (°); 0 = off
 
     def _problems(self):
         if self.latent % self.heads: yield 'heads', f'expected a divisor of model.latent ({self.latent}), got {self.heads}'

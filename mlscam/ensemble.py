@@ -280,11 +280,12 @@ class EnsembleWindows(_EnsembleData):
         return dict(state=state, forcing=self.forcing[t], time=t[:, 0])
 
 class EnsemblePatches(_EnsembleData):
-    "`n` 3×3 patches at seeded random (member, time, column), area-weighted: batch → the keys of `ColumnDataset.batch`."
-    def __init__(self, ens: Ensemble, normalizer: Normalizer, n: int, members=None, times=None, seed: int = 0):
+    "`n` 3×3 patches at seeded random (member, time, column), rows ∝ area (`weighting='area'`) or uniform ('row'): batch → the keys of `ColumnDataset.batch`."
+    def __init__(self, ens: Ensemble, normalizer: Normalizer, n: int, members=None, times=None, seed: int = 0,
+                 weighting: str = 'area'):
         super().__init__(ens, normalizer, members, times)
         if self.t1 - self.t0 < 2: raise ValueError('EnsemblePatches: need at least 2 times')
-        t, i, j = sample_columns(int(n), ens.grid, self.t1 - self.t0 - 1, seed)
+        t, i, j = sample_columns(int(n), ens.grid, self.t1 - self.t0 - 1, seed, weighting)
         mem = np.random.default_rng([seed, 1]).integers(0, len(self.members), int(n))
         self.index = np.stack([np.asarray(self.members)[mem], t + self.t0, i, j], 1)      # (n, 4): member, time, lat, lon
 

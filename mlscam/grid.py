@@ -13,7 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['GRID_KINDS', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', 'CENTRE_TOKEN', 'gaussian_latitudes', 'Grid', 'lat_bounds',
-           'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood', 'patches_at', 'project_pole_rows']
+           'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood', 'patches_at', 'project_pole_rows',
+           'polar_filter_response', 'polar_filter']
 
 # %% ../nbs/01_grid.ipynb #755a60db
 GRID_KINDS = ('equiangular', 'equiangular_poles', 'gaussian')
@@ -259,3 +260,34 @@ def project_pole_rows(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.T
     sign = _channel_sign(odd_channels, x.shape[-1], x)
     if sign is not None: new = torch.where(sign < 0, _wavenumber1(rows, grid.nlon), new)
     return torch.cat([new[..., :1, :, :], x[..., 1:-1, :, :], new[..., 1:, :, :]], dim=-3)
+
+# %% ../nbs/01_grid.ipynb #232fb4c0
+def polar_filter_response(grid: Grid, lat_c: float) -> np.ndarray:
+    "Response `(lat, nlon//2 + 1)` of the polar filter poleward of `lat_c` degrees: `min(1, cos φ / (cos φ_c |sin(m Δλ/2)|))`, 1 elsewhere and at pole points."
+    if not 0 < lat_c < 90: raise ValueError(f'polar_filter: lat_c must lie in (0, 90) degrees, got {lat_c}')
+    m = np.arange(grid.nlon // 2 + 1)                                           # zonal wavenumbers of an rfft
+    s = np.abs(np.sin(m * np.pi / grid.nlon))                                   # |sin(m Δλ / 2)|, Δλ = 2π / nlon
+    ratio = np.cos(np.deg2rad(np.asarray(grid.lat, dtype=np.float64))) / np.cos(np.deg2rad(lat_c))   # (lat,)
+    with np.errstate(divide='ignore'):
+        response = np.minimum(1., ratio[:, None] / s[None, :])                 # m = 0: ratio / 0 = inf → 1
+    response[np.abs(grid.lat) <= lat_c] = 1.
+    response[list(grid.pole_rows)] = 1.                                         # pole points: project_pole_rows
+    return response
+
+def polar_filter(x: torch.Tensor, grid: Grid, lat_c: float) -> torch.Tensor:
+    "`x` (…, lat, lon, channel) with each row poleward of `lat_c` degrees filtered along longitude by `polar_filter_response`."
+    _check_field(x, grid)
+    response = polar_filter_response(grid, lat_c)                               # (lat, m)
+    rows = np.flatnonzero((response < 1).any(1))
+    if not len(rows): return x
+    parts, start = [], 0
+    for band_rows in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):   # contiguous bands: south, north
+        lo, hi = int(band_rows[0]), int(band_rows[-1]) + 1
+        parts += [x[..., start:lo, :, :]]
+        band = x[..., lo:hi, :, :]
+        spec = torch.fft.rfft(band.to(torch.promote_types(band.dtype, torch.float32)), dim=-2)    # (…, rows, m, channel)
+        r = torch.as_tensor(response[lo:hi], dtype=spec.real.dtype, device=x.device)[:, :, None]  # (rows, m, 1)
+        parts += [torch.fft.irfft(spec * r, n=grid.nlon, dim=-2).to(x.dtype)]
+        start = hi
+    parts += [x[..., start:, :, :]]
+    return torch.cat(parts, dim=-3)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .config import ModelConfig
-from .grid import CENTRE_TOKEN, neighbourhood_rows, pad_halo, project_pole_rows
+from .grid import CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter, project_pole_rows
 
 # %% auto #0
 __all__ = ['parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder', 'TokenMixing',
@@ -225,9 +225,10 @@ class MLSCAM(nn.Module):
         return bands[0] if len(bands) == 1 else torch.cat(bands, 1)                    # (b, lat, lon, D)
 
     def step(self, z, forcing, grid=None):
-        "One time step `z + delta`: global (b, lat, lon, D) → same, exact pole rows made one point; patches (b, 3, 3, D) → centre (b, D)."
+        "One time step `z + delta`: global (b, lat, lon, D) → same, polar-filtered (`cfg.polar_filter`), exact pole rows made one point; patches (b, 3, 3, D) → centre (b, D)."
         dz = self.delta(z, forcing, grid)
         if grid is None: return z.reshape(z.shape[0], 9, -1)[:, CENTRE_TOKEN] + dz
+        if self.cfg.polar_filter: dz = polar_filter(dz, grid, self.cfg.polar_filter)
         return project_pole_rows(z + dz, grid, self.odd_latent_channels)              # the identity without pole points
 
     forward = step
