@@ -18,6 +18,7 @@ import copy
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -111,48 +112,140 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     return dict(level=float(layout.levels[k]), forecasts=table, free_run=free)
 
 
+@torch.no_grad()
+def linear_growth(model, z, forcing, grid, iters=30, eps=1e-2, seed=0):
+    "Power iteration on the step's Jacobian at latent `z` (1, lat, lon, D) by central differences → (growth per step, mode energy per latitude)."
+    g = torch.Generator(device=z.device).manual_seed(seed)
+    v = torch.randn(z.shape, generator=g, device=z.device)
+    v /= v.norm()
+    ratios = []
+    for _ in range(iters):
+        jv = (model.step(z + eps * v, forcing, grid) - model.step(z - eps * v, forcing, grid)) / (2 * eps)
+        r = jv.norm(); ratios.append(float(r)); v = jv / r
+    energy = v.square().sum((0, 2, 3))                                               # (lat,)
+    return float(np.exp(np.mean(np.log(ratios[iters // 2:])))), (energy / energy.sum()).cpu().numpy()
+
+
+def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
+    "Leading linear growth of one step from a held-out state; with `polar_filter` set on a copy of the model's config."
+    m = model
+    if polar_filter is not None:
+        m = copy.deepcopy(model); m.cfg = copy.copy(model.cfg); m.cfg.polar_filter = polar_filter
+    forcing = torch.from_numpy(forcing_columns(ens.coords(), layout)).to(device)
+    f = normalizer.normalize_forcing(forcing)[[0]]
+    z = m.encode(normalizer.normalize_state(ens.states.get(member, [0])), f).float()
+    growth, energy = linear_growth(m, z, f, ens.grid)
+    lat = np.asarray(ens.grid.lat)
+    top = np.argsort(energy)[::-1][:3]
+    return dict(growth_per_step=growth, growth_per_6h=growth ** 12, polar_filter=m.cfg.polar_filter,
+                energy_poleward_80=float(energy[np.abs(lat) > 80].sum()),
+                top_lats=[float(lat[i]) for i in top], top_energy=[float(energy[i]) for i in top])
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items(): out[k] = _merge(out.get(k, {}), v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--config', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--budget', type=float, default=540., help='seconds for this call, data and evaluation included')
-    p.add_argument('--eval-seconds', type=float, default=100.)
+    p.add_argument('--eval-seconds', type=float, default=100., help='seconds kept for each evaluation')
     p.add_argument('--free-days', type=int, default=365)
     p.add_argument('--inits', type=int, default=5)
     p.add_argument('--lead-days', type=int, default=10)
+    p.add_argument('--variants', default='', help="comma-separated names of the config's `variants:` to train side by side "
+                   "(each in <out>/<name>, on the same data); '' = the recipe itself in <out>")
+    p.add_argument('--start-from', default=None, help='a fine-tuning last.pt that a variant without its own checkpoint continues')
+    p.add_argument('--diagnose', action='store_true', help='leading linear growth of the step at a held-out state')
     args = p.parse_args(argv)
     start = time.perf_counter()
     raw = yaml.safe_load(Path(args.config).read_text())
-    stages = raw.pop('stages')
-    recipe = raw.pop('ensemble')
-    cfg = config_from_dict(raw)                     # the sections Config knows; 'stages' and 'ensemble' are this script's
+    variants = raw.pop('variants', {})
+    names = [v for v in args.variants.split(',') if v]
+    unknown = [v for v in names if v not in variants]
+    if unknown: raise SystemExit(f'{args.config}: no variants {unknown} (it has {sorted(variants)})')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    base = _merge(raw, {}); base.pop('stages'); recipe = base.pop('ensemble')
+    cfg0 = config_from_dict(base)
     t = time.perf_counter()
     train_members = list(range(recipe['members']))
-    seeds = [cfg.sim.seed + m for m in train_members] + [recipe['val_seed']]   # the held-out run steps with the others
-    ens = simulate_ensemble(cfg.sim, seeds=seeds, device=device)
+    seeds = [cfg0.sim.seed + m for m in train_members] + [recipe['val_seed']]   # the held-out run steps with the others
+    ens = simulate_ensemble(cfg0.sim, seeds=seeds, device=device)
     held = ens.members - 1
     data_s = time.perf_counter() - t
-    print(f'data: {len(train_members)} training runs + 1 held-out run (seeds {seeds}) × {cfg.sim.days} days in {data_s:.0f} s; '
+    print(f'data: {len(train_members)} training runs + 1 held-out run (seeds {seeds}) × {cfg0.sim.days} days in {data_s:.0f} s; '
           f'{ens.states.codes.numel() * 2 / 2**30:.1f} GiB of int16 on {device}', flush=True)
     stats_path = out / 'stats.nc'
     if not stats_path.exists(): save_stats(ensemble_stats(ens, members=train_members, every=recipe.get('stats_every', 3)), stats_path)
     stats = load_stats(stats_path)                  # the first call's statistics, reused by every later call
     normalizer = Normalizer.from_stats(stats, ens.layout)
+    diagnostics = {}
+    if args.diagnose and args.start_from:
+        from mlscam.model import load_model
+        m0, _ = load_model(args.start_from, map_location=device)
+        nd = normalizer.to(device)
+        diagnostics['start'] = diagnose(m0, nd, ens, held, ens.layout, device)
+        diagnostics['start+filter60'] = diagnose(m0, nd, ens, held, ens.layout, device, polar_filter=60.)
+        print('diagnostics:', json.dumps(diagnostics), flush=True)
+        inits = list(np.linspace(0, ens.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
+        clim = _climatology(ens, train_members)
+        m0f = copy.deepcopy(m0); m0f.cfg = copy.copy(m0.cfg); m0f.cfg.polar_filter = 60.
+        r = evaluate(m0f, nd, ens, held, clim, ens.layout, inits, lead_days=args.lead_days, free_days=args.free_days, device=device)
+        r.update(stage='start checkpoint, polar filter 60° at inference only')
+        (out / 'eval_start_filter60.json').write_text(json.dumps(r, indent=1)); _print_eval(r)
+    runs = [(name, out / name, _merge(raw, variants[name])) for name in names] or [(None, out, raw)]
+    for n, (name, vout, vraw) in enumerate(runs):
+        vout.mkdir(parents=True, exist_ok=True)
+        last = vout / 'finetune' / 'checkpoints' / 'last.pt'
+        if name and args.start_from and not last.exists():
+            last.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(args.start_from, last)
+            metrics = Path(args.start_from).parent.parent / 'metrics.csv'
+            if metrics.exists(): shutil.copyfile(metrics, vout / 'finetune' / 'metrics.csv')
+        left = args.budget - (time.perf_counter() - start)
+        share = left / (len(runs) - n)
+        print(f'variant {name or "recipe"}: {share:.0f} s of {left:.0f} s left', flush=True)
+        run_recipe(vraw, vout, ens, held, train_members, normalizer, data_s, args, budget=share, device=device)
+    if diagnostics: (out / 'diagnostics.json').write_text(json.dumps(diagnostics, indent=1))
+    print(f'total {time.perf_counter() - start:.0f} s')
+
+
+def _climatology(ens, train_members):
+    x = ens.states.get(torch.as_tensor(train_members)[:, None], torch.arange(0, ens.states.shape[1], 24)[None])   # (member, time, lat, lon, C)
+    return x.mean((0, 1, 3))[:, None, :]                                               # (lat, 1, C) zonal-time mean
+
+
+def _print_eval(result):
+    for v, r in result['forecasts'].items():
+        row = lambda key: ' '.join(f'{a:7.3g}' for a in r[key][::max(1, len(r[key]) // 10)])
+        print(f'{v:22s} leads {" ".join(f"{a:7.3g}" for a in r["lead_days"][::max(1, len(r["lead_days"]) // 10)])}\n  rmse {row("rmse")}\n  pers {row("persistence")}\n  clim {row("climatology")}\n  acc  {row("acc")}')
+    print('free run:', {k: v for k, v in result['free_run'].items() if k not in ('global_mean_T', 'max_abs_u')}, flush=True)
+
+
+def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, budget, device):
+    "Continue the stages of `raw` in `out` for `budget` seconds (evaluation included), then evaluate the last stage."
+    start = time.perf_counter()
+    raw = copy.deepcopy(raw)
+    stages = raw.pop('stages'); raw.pop('ensemble')
+    cfg = config_from_dict(raw)
     log = json.loads((out / 'log.json').read_text()) if (out / 'log.json').exists() else []
-    model = None
     started = [i for i, st in enumerate(stages) if (out / st['name'] / 'checkpoints' / 'last.pt').exists()]
     for n, stage in enumerate(stages):
         scfg = _stage_cfg(cfg, stage, out)
         if started and n < started[-1]: print(f"stage {stage['name']}: done (a later stage has begun)"); continue
         if stage.get('init_from') and not scfg.train.resume: scfg.train.init_from = str(out / stage['init_from'] / 'checkpoints' / 'last.pt')
-        left = args.budget - (time.perf_counter() - start) - args.eval_seconds
+        left = budget - (time.perf_counter() - start) - args.eval_seconds
         if _done(scfg): print(f"stage {stage['name']}: done"); continue
         if left < 30: print(f"stage {stage['name']}: no time left ({left:.0f} s)"); break
         k = max([scfg.train.rollout_steps] + [s for _, s in scfg.train.rollout_curriculum]) if scfg.train.mode == 'global_rollout' else 1
         if scfg.train.mode == 'single_column':
-            train = EnsemblePatches(ens, normalizer, n=stage['patches'], members=train_members, seed=scfg.train.seed)
+            train = EnsemblePatches(ens, normalizer, n=stage['patches'], members=train_members, seed=scfg.train.seed,
+                                    weighting=stage.get('weighting', 'area'))
             val = EnsemblePatches(ens, normalizer, n=8192, members=[held], seed=1)
         else:
             train = EnsembleWindows(ens, normalizer, steps=k, members=train_members, stride=stage.get('stride', 1))
@@ -164,24 +257,21 @@ def main(argv=None):
         trainer.fit(time_limit=min(left, stage.get('max_seconds', math.inf)))
         log.append(dict(stage=stage['name'], steps=[step0, trainer.step], seconds=time.perf_counter() - t))
         print(f"stage {stage['name']}: steps {step0} → {trainer.step} in {time.perf_counter() - t:.0f} s", flush=True)
-        model = trainer.model
+        del trainer
     last = [s for s in stages if (out / s['name'] / 'checkpoints' / 'last.pt').exists()]
     if last:
         from mlscam.model import load_model
         model, _ = load_model(out / last[-1]['name'] / 'checkpoints' / 'last.pt', map_location=device)
-        x = ens.states.get(torch.as_tensor(train_members)[:, None], torch.arange(0, ens.states.shape[1], 24)[None])                              # (member, time, lat, lon, C)
-        clim = x.mean((0, 1, 3))[:, None, :]                                             # (lat, 1, C) zonal-time mean
         inits = list(np.linspace(0, ens.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
-        result = evaluate(model, normalizer.to(device), ens, held, clim, ens.layout, inits, lead_days=args.lead_days,
-                          free_days=args.free_days, device=device)
+        nd = normalizer.to(device)
+        result = evaluate(model, nd, ens, held, _climatology(ens, train_members), ens.layout, inits,
+                          lead_days=args.lead_days, free_days=args.free_days, device=device)
         result.update(stage=last[-1]['name'], data_seconds=data_s, log=log)
+        if args.diagnose: result['diagnostics'] = diagnose(model, nd, ens, held, ens.layout, device)
         (out / 'eval.json').write_text(json.dumps(result, indent=1))
-        for v, r in result['forecasts'].items():
-            row = lambda key: ' '.join(f'{a:7.3g}' for a in r[key][::max(1, len(r[key]) // 10)])
-            print(f'{v:22s} leads {" ".join(f"{a:7.3g}" for a in r["lead_days"][::max(1, len(r["lead_days"]) // 10)])}\n  rmse {row("rmse")}\n  pers {row("persistence")}\n  clim {row("climatology")}\n  acc  {row("acc")}')
-        print('free run:', {k: v for k, v in result['free_run'].items() if k not in ('global_mean_T', 'max_abs_u')})
+        _print_eval(result)
+        if args.diagnose: print('diagnostics:', result['diagnostics'], flush=True)
     (out / 'log.json').write_text(json.dumps(log, indent=1))
-    print(f'total {time.perf_counter() - start:.0f} s')
 
 
 if __name__ == '__main__':
