@@ -12,6 +12,7 @@ import argparse
 import copy
 import dataclasses
 import difflib
+import math
 import operator
 import os
 import re
@@ -21,17 +22,29 @@ import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 # %% ../nbs/00_config.ipynb #17942c80
 class ConfigError(ValueError):
     "An unknown key or a mistyped or out-of-range value in a configuration; the message names the key."
 
-def setting(default, bounds=(), choices=None, pattern=None):
-    "A dataclass field with its `default` and the checks (`bounds` like '> 0', `choices`, `pattern`) its value must pass."
-    meta = dict(bounds=(bounds,) if isinstance(bounds, str) else tuple(bounds), choices=choices, pattern=pattern)
+def setting(default, bounds=(), choices=None, pattern=None, allow_inf=False):
+    "A dataclass field with its `default` and the checks (`bounds` like '> 0', `choices`, `pattern`, finite unless `allow_inf`) its value must pass."
+    meta = dict(bounds=(bounds,) if isinstance(bounds, str) else tuple(bounds), choices=choices, pattern=pattern, allow_inf=allow_inf)
     if isinstance(default, list): return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+# %% ../nbs/00_config.ipynb #6078952e
+_ISO_DATE = re.compile(r'\d{4}-\d{2}(-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?)?')
+
+def _date_problem(text) -> str | None:
+    "Why `text` is not an ISO date like 2000-01-31 or 2000-01-31T06:00, or None when it is one."
+    expected = f'expected an ISO date like 2000-01-31 or 2000-01-31T06:00, got {text!r}'
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text): return expected
+    try: np.datetime64(text, 'ns')
+    except ValueError as e: return f'{expected} ({str(e).split(" in datetime")[0].lower()})'
+    return None
 
 # %% ../nbs/00_config.ipynb #dfbcd625
 @dataclass
@@ -69,7 +82,12 @@ class DataConfig:
         if not self.variables: yield 'variables', 'expected at least one variable, got []'
         for key in ('train_times', 'val_times'):
             times = getattr(self, key)
-            if times is not None and len(times) != 2: yield key, f'expected [start, stop], got {times}'
+            if times is None: continue
+            if len(times) != 2: yield key, f'expected [start, stop], got {times}'
+            for t in times:
+                if (problem := _date_problem(t)) is not None: yield key, problem
+            if len(times) == 2 and not any(map(_date_problem, times)) and np.datetime64(times[0], 'ns') > np.datetime64(times[1], 'ns'):
+                yield key, f'expected start <= stop, got {times}'
 
 @dataclass
 class ModelConfig:
@@ -151,10 +169,10 @@ class RolloutConfig:
     output: str = 'rollout.nc'
     ensemble: int = setting(0, '>= 0')                   # extra perturbed members; 0 = deterministic only
     perturbation: float = setting(0., '>= 0')            # members' initial noise, in tendency std (or latent spread)
-    instability_factor: float = setting(10., '> 0')      # stop when a decoded value lies this many training std beyond
-                                                         # the span of the training mean and the initial state
-    drift_factor: float = setting(2., '> 0')             # stop when the area-weighted global mean drifts this many training
-                                                         # std beyond the span of the training mean and the initial global mean
+    instability_factor: float = setting(10., '> 0', allow_inf=True)      # stop when a decoded value lies this many training std beyond
+                                                                         # the span of the training mean and the initial state
+    drift_factor: float = setting(2., '> 0', allow_inf=True)             # stop when the area-weighted global mean drifts this many training
+                                                                         # std beyond the span of the training mean and the initial global mean
     device: str | None = None                            # None = cuda if available, else cpu
     compile: bool = False                                # torch.compile the global step
     variables: list[str] | None = None                   # variables written; None = all
@@ -213,12 +231,14 @@ def _scalar(tp):
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     return _scalar(args[0]) if args else tp
 
-def _value(value, tp, key, bounds=(), choices=None, pattern=None):
-    "`value` converted to `tp` after checking type, `bounds`, `choices` and `pattern`; errors name `key`."
+def _value(value, tp, key, bounds=(), choices=None, pattern=None, allow_inf=False):
+    "`value` converted to `tp` after checking type, finiteness, `bounds`, `choices` and `pattern`; errors name `key`."
     converted = _convert(value, tp)
     if converted is _NOT: raise ConfigError(f'{key}: expected {_describe(tp)}, got {value!r}')
     for v in value if isinstance(value, list) else [value]:
         if v is None: continue
+        if isinstance(v, float) and not (math.isfinite(v) or (allow_inf and math.isinf(v))):
+            raise ConfigError(f"{key}: expected a finite float{' or inf' if allow_inf else ''}, got {v!r}")
         if choices is not None and v not in choices:
             raise ConfigError(f"{key}: expected one of {', '.join(map(repr, choices))}, got {v!r}{_did_you_mean(v, choices)}")
         if pattern is not None and not re.fullmatch(pattern, v):
@@ -257,8 +277,28 @@ _FLOAT = re.compile(r'''^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
                         |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
                         |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$''', re.X)
 
+def _check_unique_keys(node, path: str = '', seen_nodes=None):
+    "Raise `ConfigError` naming the dotted key and both lines if a mapping under the YAML `node` has a key twice."
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes: return                    # an alias to a node already checked
+    seen_nodes.add(id(node))
+    items = node.value if isinstance(node, yaml.MappingNode) else \
+            [(None, v) for v in node.value] if isinstance(node, yaml.SequenceNode) else []
+    lines = {}
+    for key, value in items:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name is not None and name != '<<':            # '<<' merges a mapping in; its keys may be overridden
+            if name in lines:
+                raise ConfigError(f"duplicate key '{path}{name}' at lines {lines[name]} and {key.start_mark.line + 1}; "
+                                  "YAML would silently keep only the last one")
+            lines[name] = key.start_mark.line + 1
+        _check_unique_keys(value, f'{path}{name}.' if name is not None else path, seen_nodes)
+
 class _Loader(yaml.SafeLoader):
-    "PyYAML's safe loader, reading `3e-4` as a float and dates as strings."
+    "PyYAML's safe loader, reading `3e-4` as a float and dates as strings, and refusing a key given twice in a mapping."
+    def construct_document(self, node):
+        _check_unique_keys(node)
+        return super().construct_document(node)
 _Loader.yaml_implicit_resolvers = {c: [r for r in rs if r[0] != 'tag:yaml.org,2002:timestamp']
                                    for c, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
@@ -281,6 +321,7 @@ def parse_overrides(overrides) -> dict:
             if not isinstance(node, dict): raise ConfigError(f"--set {item!r}: '{'.'.join(parts[:i + 1])}' was already set to a value")
         try: node[parts[-1]] = yaml.load(text, _Loader)
         except yaml.YAMLError as e: raise ConfigError(f'--set {item!r}: the value is not valid YAML: {e}') from None
+        except ConfigError as e: raise ConfigError(f'--set {item!r}: {e}') from None
     return out
 
 def _merge(base: dict, update: dict) -> dict:
@@ -298,14 +339,22 @@ def apply_overrides(cfg: Config, overrides) -> Config:
     except ConfigError as e: raise ConfigError(f'--set: {e}') from None
 
 # %% ../nbs/00_config.ipynb #4afda90e
+def _read_yaml(path: Path):
+    "What the YAML file at `path` holds ({} for only comments); errors name the file: empty, not YAML, a key twice."
+    text = path.read_text()
+    if not text.strip(): raise ConfigError(f'{path}: the file is empty; write the keys that differ from the defaults (or {{}} for all defaults)')
+    try: d = yaml.load(text, _Loader)
+    except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML: {e}') from None
+    except ConfigError as e: raise ConfigError(f'{path}: {e}') from None
+    return {} if d is None else d
+
 def load_config(path=None, overrides=()) -> Config:
     "The defaults, updated from the YAML file at `path` (if given), then from overrides like ['train.lr=3e-4']."
     cfg = Config()
     if path is not None:
         path = Path(path)
-        try: d = yaml.load(path.read_text(), _Loader)
-        except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML: {e}') from None
-        try: cfg = config_from_dict({} if d is None else d)
+        d = _read_yaml(path)
+        try: cfg = config_from_dict(d)
         except ConfigError as e: raise ConfigError(f'{path}: {e}') from None
     return apply_overrides(cfg, overrides)
 

@@ -10,7 +10,9 @@ import glob
 import json
 import logging
 import os
+import re
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +28,12 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'GRAVITY', 'VECTOR_VARIABLES', 'CANONICAL_UNITS', 'STATIC_FORCINGS', 'COMPUTED_FORCINGS', 'NAME_SCHEMES',
-           'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST', 'detect_scheme',
-           'file_name_of', 'synthetic_dataset', 'level_indices', 'canonicalise', 'source_of', 'check_times',
-           'time_step', 'time_runs', 'expand_paths', 'open_dataset', 'open_from_config', 'ColumnLayout',
-           'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'stats_dataset',
-           'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset', 'sample_columns',
-           'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
+           'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'ZARR_MARKERS', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST',
+           'detect_scheme', 'file_name_of', 'synthetic_dataset', 'level_indices', 'canonicalise', 'source_of',
+           'check_times', 'time_step', 'time_runs', 'check_complete', 'expand_paths', 'open_dataset',
+           'open_from_config', 'ColumnLayout', 'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns',
+           'compute_stats', 'stats_dataset', 'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset',
+           'remove_stale_work', 'sample_columns', 'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
 
 # %% ../nbs/02_data.ipynb #1f7ed0cd
 GRAVITY = 9.80665   # m s-2, converts CAM's geopotential height Z3 (m) to geopotential (m2 s-2)
@@ -151,6 +153,9 @@ def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto',
         ds = ds.isel(level=level_indices(ds.level.values, levels, f"{path}: level coordinate"))
     if 'level' in ds.dims and len(np.unique(ds.level.values)) != ds.sizes['level']:
         raise ValueError(f"{path}: duplicated levels {ds.level.values.tolist()}")
+    for c in ('lat', 'lon', 'level'):
+        if c in ds.coords and not np.isfinite(ds[c].values).all():
+            raise ValueError(f"{path}: the {c!r} coordinate holds NaN or inf: {ds[c].values.tolist()}")
     lat = ds.lat.values
     if len(lat) > 1 and lat[0] > lat[-1]: ds, lat = ds.isel(lat=slice(None, None, -1)), lat[::-1]
     if (np.diff(lat) <= 0).any() or np.abs(lat).max() > 90:
@@ -220,9 +225,96 @@ def time_runs(ds: xr.Dataset, step=None) -> list[slice]:
     edges = [0, *(np.flatnonzero(steps != step) + 1).tolist(), len(values)]
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
 
+# %% ../nbs/02_data.ipynb #513458cf
+_NC_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8, 7: 1, 8: 2, 9: 4, 10: 8, 11: 8}   # NC_BYTE … NC_UINT64
+
+class _ClassicHeader:
+    "Reads the big-endian header of a classic NetCDF file: CDF-1, CDF-2 (64-bit offsets) or CDF-5 (64-bit data)."
+    def __init__(self, f, version: int): self.f, self.version = f, version
+    def bytes(self, n: int) -> bytes:
+        b = self.f.read(n)
+        if len(b) < n: raise EOFError
+        return b
+    def int(self, n: int = 4) -> int: return int.from_bytes(self.bytes(n), 'big')
+    def count(self) -> int: return self.int(8 if self.version == 5 else 4)   # lengths and counts: 64-bit in CDF-5
+    def name(self) -> str:
+        n = self.count(); return self.bytes(-(-n // 4) * 4)[:n].decode('utf-8', 'replace')
+    def items(self) -> int: self.int(); return self.count()                 # a list's tag (or ABSENT), then its length
+    def skip_attributes(self):
+        for _ in range(self.items()):
+            self.name(); nc_type = self.int(); n = self.count(); self.bytes(-(-n * _NC_TYPE_BYTES[nc_type] // 4) * 4)
+
+def _classic_extent(f, version: int):
+    "(bytes the data need, the variable that ends last, numrecs) from a classic NetCDF header, or None if streaming."
+    h = _ClassicHeader(f, version)
+    numrecs = h.count()
+    if numrecs == 2 ** (64 if version == 5 else 32) - 1: return None           # STREAMING: no record count yet
+    lengths = [(h.name(), h.count())[1] for _ in range(h.items())]             # 0 = the record (unlimited) dimension
+    h.skip_attributes()                                                        # global attributes
+    variables = []                                                             # (name, is record variable, begin, bytes per record)
+    for _ in range(h.items()):
+        name = h.name()
+        dims = [h.count() for _ in range(h.count())]
+        h.skip_attributes(); size = _NC_TYPE_BYTES[h.int()]; h.count()        # type, then vsize (recomputed: it overflows)
+        begin, record = h.int(4 if version == 1 else 8), bool(dims) and lengths[dims[0]] == 0
+        for d in dims[record:]: size *= lengths[d]
+        variables.append((name, record, begin, size))
+    records = [v for v in variables if v[1]]
+    recsize = records[0][3] if len(records) == 1 else sum(-(-v[3] // 4) * 4 for v in records)   # one record variable: unpadded
+    ends = [(begin + ((numrecs - 1) * recsize + size if numrecs else 0) if record else begin + size, name)
+            for name, record, begin, size in variables]
+    return (*max(ends, default=(0, None)), numrecs)
+
+# %% ../nbs/02_data.ipynb #887ad736
+_HDF5_SIGNATURE = b'\x89HDF\r\n\x1a\n'
+
+def _hdf5_extent(f, size: int) -> int | None:
+    "The end-of-file address in the superblock of an HDF5 (NetCDF-4) file, or None if it has none or it is undefined."
+    for at in [0] + [512 << k for k in range(48) if 512 << k < size]:          # the superblock is at 0, 512, 1024, …
+        f.seek(at)
+        if f.read(8) == _HDF5_SIGNATURE: break
+    else: return None
+    sb = f.read(48)                                                             # the superblock after its signature
+    if len(sb) < 48: return None
+    if sb[0] in (0, 1): width, eof_at = sb[5], (16 if sb[0] == 0 else 20) + 2 * sb[5]   # versions 0, 1
+    else: width, eof_at = sb[1], 4 + 2 * sb[1]                                  # versions 2, 3
+    eof = int.from_bytes(sb[eof_at:eof_at + width], 'little')
+    return None if eof == 2 ** (8 * width) - 1 else eof
+
+# %% ../nbs/02_data.ipynb #a89b04db
+def check_complete(path) -> None:
+    "Raise naming `path` if a NetCDF file (classic or HDF5-based) is shorter than its header says; other files pass."
+    size = os.path.getsize(path)
+    with open(path, 'rb') as f:
+        magic = f.read(4)
+        try: extent = _classic_extent(f, magic[3]) if magic[:3] == b'CDF' and magic[3] in (1, 2, 5) else None
+        except EOFError: raise ValueError(f"{path}: truncated NetCDF file: it ends inside its header ({size:,} bytes)") from None
+        except (KeyError, IndexError): return                              # not a header we understand: the library decides
+        if extent is not None and extent[0] > size:
+            needed, name, numrecs = extent
+            raise ValueError(f"{path}: truncated NetCDF file: {size:,} bytes, but its header describes {needed:,} "
+                             f"({numrecs} records); values past its end would read as zeros; copy or write it again")
+        eof = _hdf5_extent(f, size) if extent is None and magic[:3] != b'CDF' else None
+    if eof is not None and eof > size:
+        raise ValueError(f"{path}: truncated NetCDF-4/HDF5 file: {size:,} bytes, but its superblock says {eof:,}; "
+                         "copy or write it again")
+
 # %% ../nbs/02_data.ipynb #c515e94b
+ZARR_MARKERS = ('.zgroup', '.zarray', '.zmetadata', 'zarr.json')   # zarr v2 and v3 metadata files
+
+def _is_zarr(path: str) -> bool: return path.rstrip('/').endswith('.zarr') or any(os.path.exists(os.path.join(path, m)) for m in ZARR_MARKERS)
+
+def _netcdf_files_in(folder: str) -> list[str]:
+    "The *.nc and *.nc4 files of a folder that is not a zarr store, sorted; an error says what the folder is not."
+    files = sorted(glob.glob(os.path.join(glob.escape(folder), '*.nc')) + glob.glob(os.path.join(glob.escape(folder), '*.nc4')))
+    if not files:
+        raise FileNotFoundError(f"open_dataset: {folder!r} is a folder but neither a zarr store (no {' or '.join(ZARR_MARKERS)}) "
+                                "nor a folder of NetCDF files (no *.nc or *.nc4 in it)")
+    log.info('open_dataset: %r is a folder of NetCDF files; opening its %d *.nc files in sorted order', folder, len(files))
+    return files
+
 def expand_paths(paths) -> list[str]:
-    "Files and zarr stores named by `paths` (a path, a glob or a list of them), in sorted order within each glob."
+    "Files and zarr stores named by `paths` (paths, globs, folders of NetCDF files), in sorted order within each glob or folder."
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not paths: raise FileNotFoundError("open_dataset: no data paths given")
     out = []
@@ -231,14 +323,27 @@ def expand_paths(paths) -> list[str]:
         if glob.has_magic(p):
             found = sorted(glob.glob(p))
             if not found: raise FileNotFoundError(f"open_dataset: the pattern {p!r} matches no file")
-            out += found
-        elif os.path.exists(p): out.append(p)
+        elif os.path.exists(p): found = [p]
         else: raise FileNotFoundError(f"open_dataset: no such file or zarr store: {p!r}")
+        for f in found: out += _netcdf_files_in(f) if os.path.isdir(f) and not _is_zarr(f) else [f]
     return out
 
 def _open_raw(path: str, chunks) -> xr.Dataset:
     if os.path.isdir(path) or path.rstrip('/').endswith('.zarr'): return xr.open_zarr(path)   # the store's own chunks
-    return xr.open_dataset(path, chunks=chunks)
+    check_complete(path)
+    try: return xr.open_dataset(path, chunks=chunks)
+    except OSError as e: raise OSError(f"{path}: the NetCDF library cannot read it ({e}); is it a whole NetCDF file?") from None
+
+def _check_no_overlap(parts):
+    "Raise naming both files and their shared times if two of `parts` [(path, ds)], sorted by first time, overlap in time."
+    for (pa, a), (pb, b) in zip(parts, parts[1:]):
+        ta, tb = a.indexes['time'], b.indexes['time']
+        if not len(ta) or not len(tb) or tb[0] > ta[-1]: continue
+        both = ta.intersection(tb)
+        what = (f"duplicated time {_iso(both[0])}" if len(both) == 1 else
+                f"{len(both)} duplicated times {_iso(both[0])} … {_iso(both[-1])}" if len(both) else
+                f"interleaved times ({pb} starts at {_iso(tb[0])}, before {pa} ends at {_iso(ta[-1])})")
+        raise ValueError(f"{pa} and {pb} overlap in time: {what} in both files; remove one file or cut the overlap")
 
 def _check_same_grid(a: xr.Dataset, b: xr.Dataset, path_a: str, path_b: str):
     for c in ('lat', 'lon', 'level'):
@@ -262,6 +367,7 @@ def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surfa
         raise ValueError(f"the files use different naming schemes: {[(p, ds.mlscam_scheme) for p, ds in parts]}")
     log.info('open_dataset: naming scheme %r for %s', parts[0][1].mlscam_scheme, [p for p, _ in parts])
     parts.sort(key=lambda p: p[1].indexes['time'][0] if p[1].sizes['time'] else 0)
+    _check_no_overlap(parts)
     sources = [dict(path=p, first=_iso(ds.indexes['time'][0]), last=_iso(ds.indexes['time'][-1])) for p, ds in parts]
     datasets = [ds for _, ds in parts]
     ds = datasets[0] if len(datasets) == 1 else xr.concat(
@@ -623,6 +729,27 @@ class GlobalDataset(torch.utils.data.Dataset):
             state, forcing = self.normalizer.normalize_state(state), self.normalizer.normalize_forcing(forcing)
         return dict(state=state, forcing=forcing, time=i)
 
+# %% ../nbs/02_data.ipynb #75d30692
+def _work_dir(out_dir: Path) -> Path: return out_dir / f'.tmp-{os.getpid()}@{socket.gethostname()}'
+
+def _running(pid: int) -> bool:
+    "Whether a process `pid` runs on this host."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True                  # someone else's process
+    return True
+
+def remove_stale_work(out_dir) -> list[Path]:
+    "Remove the `.tmp-PID[@HOST]` work folders in `out_dir` of processes of this host that have ended; returns them."
+    removed = []
+    for work in sorted(Path(out_dir).glob('.tmp-*')):
+        m = re.fullmatch(r'\.tmp-(\d+)(?:@(.+))?', work.name)
+        if not m or (m[2] or socket.gethostname()) != socket.gethostname() or _running(int(m[1])): continue
+        mb = sum(f.stat().st_size for f in work.rglob('*') if f.is_file()) / 1e6
+        log.warning('prepare_columns: removing %s (%.1f MB), left by process %s that is no longer running', work, mb, m[1])
+        shutil.rmtree(work, ignore_errors=True); removed.append(work)
+    return removed
+
 # %% ../nbs/02_data.ipynb #c4e6feb3
 def sample_columns(n: int, grid: Grid, n_starts: int, seed: int = 0, weighting: str = 'area'):
     "Random (time, lat index, lon index) of `n` columns: time uniform, lat ∝ area ('area') or per row ('row'), lon uniform."
@@ -636,21 +763,10 @@ def sample_columns(n: int, grid: Grid, n_starts: int, seed: int = 0, weighting: 
 
 MANIFEST = 'manifest.json'
 
-def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: int, lead: int = 1, seed: int = 0,
-                    shard_size: int = 65536, times=None, weighting: str = 'area', block: int = 8,
-                    overwrite: bool = False, progress: bool = True) -> list[Path]:
-    "Sample `n_patches` 3×3 patch sequences (t … t+lead) from `ds` into .npy shards in `out_dir`; returns the shard dirs."
-    ds, out_dir = select_times(ds, times), Path(out_dir)
-    if lead < 1: raise ValueError(f"prepare_columns: lead must be >= 1, got {lead}")
+def _write_shards(ds, layout, work: Path, grid, samples, n_patches: int, shard_size: int, lead: int, block: int, progress: bool):
+    "Write the patches of `samples` (t, i, j) into .npy shards under `work`; returns the shard names and sizes."
+    t, i, j = samples
     n_starts = ds.sizes['time'] - lead
-    if n_starts < 1: raise ValueError(f"{source_of(ds)}: {ds.sizes['time']} times are too few for lead {lead}")
-    if (out_dir / MANIFEST).exists() and not overwrite:
-        raise FileExistsError(f"{out_dir} already holds prepared columns ({MANIFEST}); pass overwrite=True to replace them")
-    grid = Grid.from_coords(ds.lat.values, ds.lon.values)
-    t, i, j = sample_columns(n_patches, grid, n_starts, seed, weighting)       # (n,) each; row k of the output is sample k
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = out_dir / f'.tmp-{os.getpid()}'
-    shutil.rmtree(work, ignore_errors=True); work.mkdir()
     n_shards = max(1, -(-n_patches // shard_size))
     sizes = [min(shard_size, n_patches - s * shard_size) for s in range(n_shards)]
     names = [f'shard-{s:05d}' for s in range(n_shards)]
@@ -683,6 +799,27 @@ def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: in
     for a in arrays:
         for v in a.values(): v.flush()
     del arrays
+    return names, sizes
+
+def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: int, lead: int = 1, seed: int = 0,
+                    shard_size: int = 65536, times=None, weighting: str = 'area', block: int = 8,
+                    overwrite: bool = False, progress: bool = True) -> list[Path]:
+    "Sample `n_patches` 3×3 patch sequences (t … t+lead) from `ds` into .npy shards in `out_dir`; returns the shard dirs."
+    ds, out_dir = select_times(ds, times), Path(out_dir)
+    if lead < 1: raise ValueError(f"prepare_columns: lead must be >= 1, got {lead}")
+    n_starts = ds.sizes['time'] - lead
+    if n_starts < 1: raise ValueError(f"{source_of(ds)}: {ds.sizes['time']} times are too few for lead {lead}")
+    if (out_dir / MANIFEST).exists() and not overwrite:
+        raise FileExistsError(f"{out_dir} already holds prepared columns ({MANIFEST}); pass overwrite=True to replace them")
+    grid = Grid.from_coords(ds.lat.values, ds.lon.values)
+    t, i, j = sample_columns(n_patches, grid, n_starts, seed, weighting)       # (n,) each; row k of the output is sample k
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_work(out_dir)
+    work = _work_dir(out_dir)
+    shutil.rmtree(work, ignore_errors=True); work.mkdir()
+    try: names, sizes = _write_shards(ds, layout, work, grid, (t, i, j), n_patches, shard_size, lead, block, progress)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True); raise
     for old in out_dir.glob('shard-*'): shutil.rmtree(old)
     (out_dir / MANIFEST).unlink(missing_ok=True)
     for name in names: os.rename(work / name, out_dir / name)
