@@ -123,7 +123,9 @@ def linear_growth(model, z, forcing, grid, iters=30, eps=1e-2, seed=0):
         jv = (model.step(z + eps * v, forcing, grid) - model.step(z - eps * v, forcing, grid)) / (2 * eps)
         r = jv.norm(); ratios.append(float(r)); v = jv / r
     energy = v.square().sum((0, 2, 3))                                               # (lat,)
-    return float(np.exp(np.mean(np.log(ratios[iters // 2:])))), (energy / energy.sum()).cpu().numpy()
+    spec = torch.fft.rfft(v[0], dim=1).abs().square().sum((0, 2))                    # (m,) zonal wavenumbers
+    short = float(spec[spec.shape[0] // 2:].sum() / spec.sum())                      # share at m >= nlon/4
+    return float(np.exp(np.mean(np.log(ratios[iters // 2:])))), (energy / energy.sum()).cpu().numpy(), short
 
 
 def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
@@ -134,12 +136,31 @@ def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
     forcing = torch.from_numpy(forcing_columns(ens.coords(), layout)).to(device)
     f = normalizer.normalize_forcing(forcing)[[0]]
     z = m.encode(normalizer.normalize_state(ens.states.get(member, [0])), f).float()
-    growth, energy = linear_growth(m, z, f, ens.grid)
+    growth, energy, short = linear_growth(m, z, f, ens.grid)
     lat = np.asarray(ens.grid.lat)
     top = np.argsort(energy)[::-1][:3]
     return dict(growth_per_step=growth, growth_per_6h=growth ** 12, polar_filter=m.cfg.polar_filter,
-                energy_poleward_80=float(energy[np.abs(lat) > 80].sum()),
+                energy_poleward_80=float(energy[np.abs(lat) > 80].sum()), energy_short_waves=short,
                 top_lats=[float(lat[i]) for i in top], top_energy=[float(energy[i]) for i in top])
+
+
+def add_latent_noise(trainer, amplitude: float):
+    "Perturb the initial latent of each training rollout by `amplitude` × its per-channel spread (targets stay the truth)."
+    from mlscam import train as T
+    fs = trainer.forecast
+    def forward(batch, steps=1):
+        if not fs.training: return T.ForecastStep.forward(fs, batch, steps)
+        model, state, forcing = fs.model, batch['state'], batch['forcing']
+        encode = model.encode
+        def noisy_encode(x, f):
+            z = encode(x, f)                                                          # (batch, K+1, lat, lon, D)
+            spread = z[:, 0].detach().float().std((0, 1, 2))                          # (D,)
+            z0 = z[:, 0] + amplitude * spread.to(z.dtype) * torch.randn_like(z[:, 0])
+            return torch.cat([z0[:, None], z[:, 1:]], 1)
+        model.encode = noisy_encode
+        try: return T.rollout_outputs(model, state, forcing, steps, fs.grid, fs.tendency_scale)
+        finally: del model.encode
+    fs.forward = forward
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -232,6 +253,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     start = time.perf_counter()
     raw = copy.deepcopy(raw)
     stages = raw.pop('stages'); raw.pop('ensemble')
+    noise = float(raw.pop('latent_noise', 0.))
     cfg = config_from_dict(raw)
     log = json.loads((out / 'log.json').read_text()) if (out / 'log.json').exists() else []
     started = [i for i, st in enumerate(stages) if (out / st['name'] / 'checkpoints' / 'last.pt').exists()]
@@ -253,6 +275,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
         data = TrainingData(train, val, ens.layout, normalizer, ens.grid, normalizer.tendency_scale.detach().clone(),
                             (normalizer.std + normalizer.eps).cpu().numpy().astype(np.float64), str(ens.time_step))
         trainer = Trainer(scfg, data=data, progress=True)
+        if noise and scfg.train.mode == 'global_rollout': add_latent_noise(trainer, noise)
         t = time.perf_counter(); step0 = trainer.step
         trainer.fit(time_limit=min(left, stage.get('max_seconds', math.inf)))
         log.append(dict(stage=stage['name'], steps=[step0, trainer.step], seconds=time.perf_counter() - t))
