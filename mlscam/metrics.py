@@ -14,33 +14,43 @@ import xarray as xr
 from .grid import lat_weights
 
 # %% auto #0
-__all__ = ['SPATIAL_DIMS', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS', 'lat_weight_array', 'global_mean',
-           'align_forecast', 'rmse', 'bias', 'mae', 'acc', 'climatology', 'climatology_forecast',
-           'persistence_forecast', 'forecast_valid_times', 'climatology_forecast_like', 'skill', 'ccc', 'ccc_map',
-           'ccc_by_lead', 'ensemble_ccc', 'zonal_mean', 'zonal_mean_bias', 'time_mean_bias']
+__all__ = ['SPATIAL_DIMS', 'LON_TOLERANCE', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS', 'check_spatial', 'lon_0_360',
+           'lat_weight_array', 'global_mean', 'check_pair', 'init_and_lead', 'align_forecast', 'rmse', 'bias', 'mae',
+           'acc', 'climatology', 'climatology_forecast', 'persistence_forecast', 'forecast_valid_times',
+           'climatology_forecast_like', 'skill', 'ccc', 'ccc_map', 'ccc_by_lead', 'ensemble_ccc', 'zonal_mean',
+           'zonal_mean_bias', 'time_mean_bias']
 
 # %% ../nbs/08_metrics.ipynb #ee36a92d
 SPATIAL_DIMS = ('lat', 'lon')
 
-def _check_spatial(x, where: str):
-    "Raise unless `x` has `lat` (ascending) and `lon` (in [0, 360)) dims."
+LON_TOLERANCE = 1e-6                                            # degrees: round-off, not a different grid
+
+def check_spatial(x, where: str):
+    "Raise unless `x` has `lat` (ascending) and `lon` (in [0, 360) up to `LON_TOLERANCE`) dims."
     missing = [d for d in SPATIAL_DIMS if d not in x.dims]
     if missing: raise ValueError(f"{where}: no {missing} dim(s); dims are {tuple(x.dims)} (canonical: time, level, lat, lon)")
     lat, lon = x['lat'].values, x['lon'].values
     if len(lat) > 1 and (np.diff(lat) <= 0).any():
         raise ValueError(f"{where}: lat must ascend from south to north ({lat[0]:g} … {lat[-1]:g}); use x.sortby('lat')")
-    if lon.min() < 0 or lon.max() >= 360:
+    if lon.min() < -LON_TOLERANCE or lon.max() >= 360 - LON_TOLERANCE:
         raise ValueError(f"{where}: lon must lie in [0, 360), got {lon.min():g} … {lon.max():g}; "
-                         "use x.assign_coords(lon=x.lon % 360).sortby('lon')")
+                         "use mlscam.metrics.lon_0_360(x)")
+
+def lon_0_360(x):
+    "`x` with longitudes wrapped into [0, 360) and sorted; values within `LON_TOLERANCE` of 0 or 360 become 0."
+    if 'lon' not in x.dims: return x
+    lon = np.asarray(x['lon'].values, dtype=np.float64) % 360
+    lon[np.isclose(lon, 0, rtol=0, atol=LON_TOLERANCE) | np.isclose(lon, 360, rtol=0, atol=LON_TOLERANCE)] = 0.
+    return x.assign_coords(lon=x['lon'].copy(data=lon.astype(x['lon'].dtype))).sortby('lon')
 
 def lat_weight_array(x) -> xr.DataArray:
     "Latitude weights (mean 1, WeatherBench2) as a DataArray on the `lat` of `x`."
-    _check_spatial(x, 'lat_weight_array')
+    check_spatial(x, 'lat_weight_array')
     return xr.DataArray(lat_weights(x['lat'].values), dims='lat', coords={'lat': x['lat']}, name='lat_weight')
 
 def global_mean(x):
     "Latitude-weighted mean over `(lat, lon)` of a DataArray or Dataset, keeping every other dim (e.g. time: drift)."
-    return x.weighted(lat_weight_array(x)).mean(SPATIAL_DIMS)
+    return x.weighted(lat_weight_array(x)).mean(SPATIAL_DIMS, skipna=False)   # a hole is NaN, not skipped
 
 # %% ../nbs/08_metrics.ipynb #0e256abd
 def _as_dataset(x, name: str = 'x') -> tuple[xr.Dataset, bool]:
@@ -53,7 +63,7 @@ def _describe(index) -> str:
     v = np.asarray(index)
     return f"{len(v)} values {v[0]} … {v[-1]}" if len(v) else "no values"
 
-def _check_pair(pred, truth, where: str, skip: Sequence[str] = ()):
+def check_pair(pred, truth, where: str, skip: Sequence[str] = ()):
     "Raise unless the variables of `pred` are in `truth` and every shared index (except `skip`) is identical."
     if isinstance(pred, xr.Dataset):
         have = set(truth.data_vars) if isinstance(truth, xr.Dataset) else set()
@@ -66,7 +76,7 @@ def _check_pair(pred, truth, where: str, skip: Sequence[str] = ()):
             raise ValueError(f"{where}: the prediction and the truth differ along {d!r} (prediction: {_describe(a)}; "
                              f"truth: {_describe(b)}); use align_forecast, or select matching {d!r} first")
 
-def _init_and_lead(rollout: xr.Dataset) -> xr.Dataset:
+def init_and_lead(rollout: xr.Dataset) -> xr.Dataset:
     "The rollout as `(init_time, lead_time, ...)` from any of the three accepted layouts."
     dims = rollout.dims
     if 'lead_time' in dims:
@@ -103,7 +113,7 @@ def align_forecast(rollout, truth) -> tuple:
     truth, _ = _as_dataset(truth, 'truth')
     if was_array and len(truth.data_vars) == 1 and list(rollout.data_vars) != list(truth.data_vars):
         truth = truth.rename({list(truth.data_vars)[0]: list(rollout.data_vars)[0]})   # two unnamed arrays
-    _check_spatial(rollout, 'align_forecast: rollout'); _check_spatial(truth, 'align_forecast: truth')
+    check_spatial(rollout, 'align_forecast: rollout'); check_spatial(truth, 'align_forecast: truth')
     if 'time' not in truth.dims: raise ValueError(f"align_forecast: the truth has no 'time' dim (dims: {tuple(truth.dims)})")
     for v in rollout.data_vars:
         if v not in truth.data_vars:
@@ -116,7 +126,7 @@ def align_forecast(rollout, truth) -> tuple:
         if a.shape != b.shape or not np.allclose(a, b, rtol=0, atol=1e-6):
             raise ValueError(f"align_forecast: variable(s) {list(rollout.data_vars)}: the rollout's {d} "
                              f"({_describe(a)}) differs from the truth's ({_describe(b)}); regrid one of them")
-    pred = _init_and_lead(rollout)
+    pred = init_and_lead(rollout)
     pred = pred.assign_coords(valid_time=pred['init_time'] + pred['lead_time'])   # (init_time, lead_time)
     target = truth[list(rollout.data_vars)]
     target = _select_levels(target, pred['level'].values if 'level' in pred.dims else None, 'align_forecast: truth')
@@ -137,27 +147,27 @@ def _time_mean(x, time_dim):
     "Mean of `x` over the dims in `time_dim` that it has (`None`: no mean)."
     if time_dim is None: return x
     dims = [d for d in ([time_dim] if isinstance(time_dim, str) else time_dim) if d in x.dims]
-    return x.mean(dims) if dims else x
+    return x.mean(dims, skipna=False) if dims else x
 
 def rmse(pred, truth, time_dim=None, sqrt_before_mean: bool = False):
     "Latitude-weighted RMSE, the root taken after the mean over `time_dim` (WB2); `sqrt_before_mean`: the mean of each time's RMSE."
-    _check_pair(pred, truth, 'rmse')
+    check_pair(pred, truth, 'rmse')
     mse = global_mean((pred - truth) ** 2)                      # one value per time (and level, ...)
     return _time_mean(mse ** 0.5, time_dim) if sqrt_before_mean else _time_mean(mse, time_dim) ** 0.5
 
 def bias(pred, truth, time_dim=None):
     "Latitude-weighted mean error, pred − truth, averaged over `time_dim`."
-    _check_pair(pred, truth, 'bias')
+    check_pair(pred, truth, 'bias')
     return _time_mean(global_mean(pred - truth), time_dim)
 
 def mae(pred, truth, time_dim=None):
     "Latitude-weighted mean absolute error, averaged over `time_dim`."
-    _check_pair(pred, truth, 'mae')
+    check_pair(pred, truth, 'mae')
     return _time_mean(global_mean(abs(pred - truth)), time_dim)
 
 def acc(pred, truth, clim, time_dim=None, centered: bool = False):
     "Anomaly correlation per time of pred − clim and truth − clim over the grid (WB2: uncentred), averaged over `time_dim`."
-    _check_pair(pred, truth, 'acc'); _check_pair(pred, clim, 'acc (climatology)')
+    check_pair(pred, truth, 'acc'); check_pair(pred, clim, 'acc (climatology)')
     pred_anom, truth_anom = pred - clim, truth - clim
     if centered: pred_anom, truth_anom = pred_anom - global_mean(pred_anom), truth_anom - global_mean(truth_anom)
     r = global_mean(pred_anom * truth_anom) / (global_mean(pred_anom ** 2) * global_mean(truth_anom ** 2)) ** 0.5
@@ -173,9 +183,9 @@ def climatology(ds, by: str = 'auto'):
     if by == 'auto':
         t = ds.indexes['time']
         by = 'dayofyear_hour' if len(t) > 1 and (t[-1] - t[0]) >= pd.Timedelta(days=365) else 'mean'
-    if by == 'mean': return ds.mean('time')
-    if by == 'hour': return ds.groupby('time.hour').mean()
-    return ds.groupby(['time.dayofyear', 'time.hour']).mean()
+    if by == 'mean': return ds.mean('time', skipna=False)
+    if by == 'hour': return ds.groupby('time.hour').mean(skipna=False)
+    return ds.groupby(['time.dayofyear', 'time.hour']).mean(skipna=False)
 
 def _valid_times(valid_times) -> xr.DataArray:
     if isinstance(valid_times, xr.DataArray): return valid_times
@@ -209,7 +219,7 @@ def persistence_forecast(truth, init_time, lead_times):
 def forecast_valid_times(rollout) -> xr.DataArray:
     "The valid times `init_time + lead_time` of a rollout in any accepted layout, `(init_time, lead_time)`."
     ds, _ = _as_dataset(rollout)
-    pred = _init_and_lead(ds)
+    pred = init_and_lead(ds)
     return (pred['init_time'] + pred['lead_time']).rename('valid_time')
 
 def climatology_forecast_like(clim, rollout):
@@ -257,9 +267,9 @@ def ccc(pred, truth, dim, weights: xr.DataArray | None = None):
     dims = [dim] if isinstance(dim, str) else list(dim)
     missing = [d for d in dims if d not in pred.dims]
     if missing: raise ValueError(f"ccc: dim(s) {missing} are not dims of the prediction {tuple(pred.dims)}")
-    _check_pair(pred, truth, 'ccc')
+    check_pair(pred, truth, 'ccc')
     pred, truth = (x.astype(np.float64) for x in xr.broadcast(pred, truth))   # float64: the moments below cancel
-    mean = (lambda x: x.mean(dims)) if weights is None else (lambda x: x.weighted(weights).mean(dims))
+    mean = (lambda x: x.mean(dims, skipna=False)) if weights is None else (lambda x: x.weighted(weights).mean(dims, skipna=False))
     # one pass over the data (five means), so dask streams the chunks instead of holding them for a second pass
     mu_pred, mu_truth = mean(pred), mean(truth)
     covariance = mean(pred * truth) - mu_pred * mu_truth
@@ -272,7 +282,7 @@ def ccc_map(pred, truth, dim='time'):
 def ccc_by_lead(rollout, truth):
     "Global latitude-weighted CCC per init and lead time, averaged over init times: `(lead_time[, level])`."
     pred, target = align_forecast(rollout, truth)
-    return ccc(pred, target, SPATIAL_DIMS, lat_weight_array(pred)).mean('init_time').drop_vars('valid_time', errors='ignore')
+    return ccc(pred, target, SPATIAL_DIMS, lat_weight_array(pred)).mean('init_time', skipna=False).drop_vars('valid_time', errors='ignore')
 
 def ensemble_ccc(pred, truth, dim='time', member_dim: str = 'member'):
     "CCC with the ensemble members pooled with the samples along `dim`: the whole ensemble against the truth."
@@ -282,15 +292,15 @@ def ensemble_ccc(pred, truth, dim='time', member_dim: str = 'member'):
 # %% ../nbs/08_metrics.ipynb #9b4e0d96
 def zonal_mean(ds, dim='time'):
     "The zonal-mean climatology: the mean over `dim` (time) and longitude, `([level,] lat)`."
-    _check_spatial(ds, 'zonal_mean')
-    return ds.mean([dim, 'lon'])
+    check_spatial(ds, 'zonal_mean')
+    return ds.mean([dim, 'lon'], skipna=False)
 
 def zonal_mean_bias(pred, truth, dim='time'):
     "Zonal-mean climatology of `pred` minus that of `truth` (their periods may differ): `([level,] lat)`."
-    _check_pair(pred, truth, 'zonal_mean_bias', skip=[dim])
+    check_pair(pred, truth, 'zonal_mean_bias', skip=[dim])
     return zonal_mean(pred, dim) - zonal_mean(truth, dim)
 
 def time_mean_bias(pred, truth, dim='time'):
     "Time-mean bias map, mean of `pred` over `dim` minus that of `truth`: `([level,] lat, lon)`."
-    _check_spatial(pred, 'time_mean_bias'); _check_pair(pred, truth, 'time_mean_bias', skip=[dim])
-    return pred.mean(dim) - truth.mean(dim)
+    check_spatial(pred, 'time_mean_bias'); check_pair(pred, truth, 'time_mean_bias', skip=[dim])
+    return pred.mean(dim, skipna=False) - truth.mean(dim, skipna=False)

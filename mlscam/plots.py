@@ -14,8 +14,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 # %% auto #0
-__all__ = ['natural_earth_dir', 'use_packaged_natural_earth', 'is_earth', 'plot_map', 'plot_ccc_map', 'plot_skill',
-           'plot_spectra', 'plot_zonal_cross_section', 'plot_drift', 'plot_loss_curves']
+__all__ = ['natural_earth_dir', 'use_packaged_natural_earth', 'is_earth', 'map_projection', 'plot_map', 'plot_ccc_map',
+           'plot_skill', 'plot_spectra', 'plot_zonal_cross_section', 'plot_drift', 'plot_loss_curves']
 
 # %% ../nbs/10_plots.ipynb #13b545e3
 def _figure(**kwargs) -> Figure:
@@ -106,7 +106,7 @@ def _edges(x: np.ndarray, lo: float = -np.inf, hi: float = np.inf) -> np.ndarray
     return np.clip(np.concatenate([[2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]]), lo, hi)
 
 
-def _projection(projection):
+def map_projection(projection):
     "A cartopy CRS from a name ('robinson', 'platecarree') or a CRS."
     import cartopy.crs as ccrs
     if not isinstance(projection, str): return projection
@@ -154,7 +154,7 @@ def plot_map(da: xr.DataArray, ax=None, coastlines='auto', cmap=None, center=Non
     draw_coastlines = _resolve_coastlines(coastlines, da)
     if ax is None:
         fig = _figure(figsize=(7, 3.8), layout='constrained')
-        ax = fig.add_subplot(projection=_projection(projection))
+        ax = fig.add_subplot(projection=map_projection(projection))
     elif not hasattr(ax, 'projection'):
         raise TypeError(f"plot_map: ax must be a cartopy GeoAxes (add_subplot(projection=ccrs.Robinson())), "
                         f"got {type(ax).__name__}")
@@ -181,7 +181,7 @@ def plot_ccc_map(ccc: xr.DataArray, ax=None, coastlines='auto', title=None, proj
     from mlscam.grid import lat_weights
     ccc = _check_dims(_as_array(ccc, 'plot_ccc_map', 'ccc'), 'plot_ccc_map', ('lat', 'lon'))
     w = xr.DataArray(lat_weights(ccc.lat.values), dims='lat', coords=dict(lat=ccc.lat))
-    mean = float(ccc.weighted(w).mean(('lat', 'lon')))
+    mean = float(ccc.weighted(w).mean(('lat', 'lon'), skipna=False))   # a hole: 'nan', not a smaller area's mean
     name = str(ccc.name or '')
     name = name if 'ccc' in name.lower() else f'CCC {name}'.strip()
     fig = plot_map(ccc, ax=ax, coastlines=coastlines, cmap='viridis', vmin=0., vmax=1., projection=projection,
@@ -331,7 +331,7 @@ def _zonal_mean(da, fn: str, what: str) -> xr.DataArray:
     "The `(level, lat)` zonal and time mean of `da`."
     da = _as_array(da, fn, what)
     da = _check_dims(da, fn, ('level', 'lat'), ('lon', 'time'), what=f'{what} {da.name!r}' if da.name else what)
-    return da.mean([d for d in ('lon', 'time') if d in da.dims]).transpose('level', 'lat')
+    return da.mean([d for d in ('lon', 'time') if d in da.dims], skipna=False).transpose('level', 'lat')
 
 # %% ../nbs/10_plots.ipynb #b412a6ba
 def plot_zonal_cross_section(truth: xr.DataArray, pred: xr.DataArray, cmap: str = 'viridis', title=None,

@@ -17,17 +17,18 @@ import xarray as xr
 
 from .data import open_dataset
 from .metrics import (
-    METRIC_DEFINITIONS, _init_and_lead, align_forecast, ccc_map, climatology, climatology_forecast_like,
-    forecast_valid_times, global_mean, persistence_forecast, skill, time_mean_bias)
+    METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast_like, forecast_valid_times,
+    global_mean, init_and_lead, lon_0_360, persistence_forecast, skill, time_mean_bias)
 from .plots import (
-    is_earth, plot_ccc_map, plot_drift, plot_map, plot_skill, plot_spectra, plot_zonal_cross_section)
+    is_earth, map_projection, plot_ccc_map, plot_drift, plot_map, plot_skill, plot_spectra, plot_zonal_cross_section)
 from .spectra import sh_grid, sh_spectrum, zonal_spectrum
 
 # %% auto #0
-__all__ = ['FORECASTS', 'atomic_write', 'representative_levels', 'map_level', 'summary_leads', 'combine_rollouts',
-           'forecast_skill', 'skill_table', 'summary_table', 'beat_counts', 'markdown_table', 'figure_skill',
-           'figure_map', 'figure_ccc_map', 'figure_cross_section', 'figure_spectra', 'figure_drift', 'ReportResult',
-           'report', 'report_cli']
+__all__ = ['FORECASTS', 'FIGURE_KINDS', 'SUMMARY_COLUMNS', 'atomic_write', 'representative_levels', 'map_level', 'summary_leads',
+           'check_records', 'rollout_status_note', 'combine_rollouts', 'ensemble_mean', 'forecast_skill', 'skill_table',
+           'summary_table', 'beat_counts', 'markdown_table', 'missing_value_notes', 'ReportInputs', 'resolve_inputs',
+           'figure_skill', 'figure_map', 'figure_ccc_map', 'figure_cross_section', 'figure_spectra', 'figure_drift',
+           'figure_plan', 'draw_figure', 'draw_figures', 'ReportResult', 'report', 'report_cli']
 
 # %% ../nbs/11_report.ipynb #c92bebef
 def atomic_write(path, write) -> Path:
@@ -75,27 +76,59 @@ def _name(x, i: int | None = None) -> str:
     if isinstance(x, (str, os.PathLike)): return str(x)
     return f'rollout #{i}' if i is not None else '<xarray.Dataset>'
 
-def _open_rollout(x, i: int) -> xr.Dataset:
-    "One rollout as `(init_time, lead_time, ...)`, its init time from `init_time` or the `mlscam_initial_time` attribute."
+def check_records(x: xr.Dataset, where: str) -> xr.Dataset:
+    "`x` unchanged, or an error when the rollout holds no time steps or its times do not increase (a truncated file)."
+    dim = next((d for d in ('time', 'lead_time') if d in x.dims), None)
+    if dim is None: return x                                               # `init_and_lead` names that problem
+    status = f", mlscam_status {x.attrs['mlscam_status']!r}" if 'mlscam_status' in x.attrs else ''
+    if x.sizes[dim] == 0: raise ValueError(f"report: {where} holds no time steps (0 records{status}): nothing to score")
+    t = x.indexes[dim]
+    bad = np.flatnonzero(~(t[1:] > t[:-1]))
+    if len(bad):
+        raise ValueError(f"report: {where}: {dim} does not increase at record {bad[0] + 1} of {len(t)} ({t[bad[0]]} then "
+                         f"{t[bad[0] + 1]}{status}): the file is truncated or damaged (a copy cut short, a full disk); write or copy it again")
+    return x
+
+def rollout_status_note(x: xr.Dataset, where: str) -> str | None:
+    "A sentence when `mlscam.rollout.run` marked the rollout `x` as not complete (`mlscam_status`), else None."
+    status = x.attrs.get('mlscam_status')
+    if status is None or status == 'complete': return None
+    why = ('the run was killed, or is still running' if status == 'running' else status.removeprefix('partial: '))
+    n = x.sizes.get('time', x.sizes.get('lead_time', 0))
+    return (f"The rollout {where} is partial (mlscam_status {status!r}: {why}): only the {n} output time(s) it holds are scored"
+            + (f" ({x.attrs['mlscam_steps_done']} model steps done)." if 'mlscam_steps_done' in x.attrs else '.'))
+
+# %% ../nbs/11_report.ipynb #84a86ca0
+def _open_rollout(x, i: int) -> tuple[xr.Dataset, str | None]:
+    "One rollout as `(init_time, lead_time, ...)` (init time from `init_time` or `mlscam_initial_time`), and its status note."
     where = _name(x, i)
     if isinstance(x, (str, os.PathLike)):
-        if not Path(x).expanduser().exists(): raise FileNotFoundError(f"report: rollout file {where} does not exist")
+        path = Path(x).expanduser()
+        if not path.exists():
+            unfinished = path.with_name(path.name + '.partial')
+            raise FileNotFoundError(f"report: rollout file {where} does not exist" + (
+                f"; {unfinished} does: the run was killed or is still running (pass that file to score what it holds)"
+                if unfinished.exists() else ''))
         x = xr.open_dataset(Path(x).expanduser(), chunks={})
     if isinstance(x, xr.DataArray): x = x.to_dataset()
     if not isinstance(x, xr.Dataset): raise TypeError(f"report: {where} must be a Dataset or a path, got {type(x).__name__}")
+    x = lon_0_360(check_records(x, where))
     extra = [c for c in x.coords if c not in x.dims and c != 'init_time']
     x = x.drop_vars(extra)                                                  # e.g. the rollout's `step` along time
     if 'init_time' not in x.coords and 'init_time' not in x.attrs and 'mlscam_initial_time' in x.attrs and 'time' in x.dims:
         x = x.assign_coords(init_time=pd.Timestamp(x.attrs['mlscam_initial_time']).to_datetime64())
-    try: return _init_and_lead(x)
+    try: x = init_and_lead(x)
     except ValueError as e: raise ValueError(f"report: {where}: {e}") from None
+    note = rollout_status_note(x, where)
+    if note: warnings.warn(f'report: {note}')
+    return x, note
 
 def combine_rollouts(rollouts) -> tuple[xr.Dataset, list[str]]:
     "One rollout or a list of them as one `(init_time, lead_time, ...)` Dataset on their common lead times; and notes."
     items = list(rollouts) if isinstance(rollouts, (list, tuple)) else [rollouts]
     if not items: raise ValueError("report: no rollout given")
-    parts = [_open_rollout(x, i) for i, x in enumerate(items)]
-    notes = []
+    opened = [_open_rollout(x, i) for i, x in enumerate(items)]
+    parts, notes = [p for p, _ in opened], [n for _, n in opened if n]
     if len(parts) > 1:
         names = [set(p.data_vars) for p in parts]
         if any(n != names[0] for n in names):
@@ -110,23 +143,32 @@ def combine_rollouts(rollouts) -> tuple[xr.Dataset, list[str]]:
     out = xr.concat(parts, 'init_time', join='exact', combine_attrs='drop_conflicts') if len(parts) > 1 else parts[0]
     init = out.indexes['init_time']
     if init.has_duplicates: raise ValueError(f"report: init time(s) {list(init[init.duplicated()].astype(str))} appear in more than one rollout")
-    return out.sortby('init_time'), notes
+    sources = pd.Series([_name(x, i) for i, (x, p) in enumerate(zip(items, parts)) for _ in p.init_time.values],
+                        index=np.concatenate([p.init_time.values for p in parts]))
+    out = out.sortby('init_time')
+    out.attrs['report_sources'] = list(sources[out.init_time.values])      # which input each init time came from
+    return out, notes
 
 def _open_truth(truth, variables: list[str], surface: list[str]) -> xr.Dataset:
-    "The truth as one canonical Dataset holding `variables` (on levels) and `surface` fields."
+    "The truth as one canonical Dataset holding `variables` (on levels) and `surface` fields, longitudes in [0, 360)."
     if isinstance(truth, xr.Dataset):
         missing = [v for v in variables + surface if v not in truth.data_vars]
         if missing: raise KeyError(f"report: variable(s) {missing} of the rollout are not in the truth (it has {sorted(truth.data_vars)})")
-        return truth
+        return lon_0_360(truth)
     paths = [truth] if isinstance(truth, (str, os.PathLike)) else list(truth)
-    return open_dataset([str(Path(p).expanduser()) for p in paths], variables=variables, surface=surface)
+    return lon_0_360(open_dataset([str(Path(p).expanduser()) for p in paths], variables=variables, surface=surface))
 
 # %% ../nbs/11_report.ipynb #1bef22db
 FORECASTS = ('model', 'persistence', 'climatology')
 
+def ensemble_mean(pred):
+    "The mean over `member` (a NaN in any member stays NaN), or `pred` itself without members."
+    return pred.mean('member', skipna=False, keep_attrs=True) if 'member' in pred.dims else pred
+
+
 def forecast_skill(pred: xr.Dataset, truth: xr.Dataset, clim: xr.Dataset) -> xr.Dataset:
     "`mlscam.metrics.skill` of `pred` `(init_time, lead_time, ...)` and of persistence and climatology: `(forecast, metric, lead_time, ...)`."
-    if 'member' in pred.dims: pred = pred.mean('member')                # the ensemble mean's scores
+    pred = ensemble_mean(pred)                                            # the ensemble mean's scores
     missing = np.setdiff1d(pred.init_time.values, truth.time.values)
     scores = {'model': skill(pred, truth, clim)}
     if len(missing) == 0:
@@ -195,6 +237,107 @@ def markdown_table(df: pd.DataFrame) -> str:
     cell = lambda x: _fmt(x) if isinstance(x, (float, np.floating)) else str(x)
     return head + ''.join('| ' + ' | '.join(cell(x) for x in row) + ' |\n' for row in df.itertuples(index=False))
 
+# %% ../nbs/11_report.ipynb #33010eb4
+def _lead_list(leads) -> str:
+    "Lead times as '1 h, 1.5 h' (the first and last of many)."
+    leads = [_hours(l) for l in leads]
+    return ', '.join(leads) if len(leads) <= 4 else f'{leads[0]}, {leads[1]} … {leads[-1]}'
+
+def missing_value_notes(pred: xr.Dataset, truth: xr.Dataset) -> list[str]:
+    "A sentence per rollout input and variable, and per truth variable, that holds NaN: how many, at which leads or times."
+    sources = pred.attrs.get('report_sources') or ['the rollout'] * pred.sizes['init_time']
+    notes = []
+    for v in pred.data_vars:
+        per = pred[v].isnull().sum([d for d in pred[v].dims if d not in ('init_time', 'lead_time')]).compute()   # (init_time, lead_time)
+        size = pred[v].size // (pred.sizes['init_time'] * pred.sizes['lead_time'])                            # values per forecast
+        for source in dict.fromkeys(sources):
+            n = per.isel(init_time=[i for i, s in enumerate(sources) if s == source]).sum('init_time')            # (lead_time,)
+            if int(n.sum()): notes.append(
+                f"Missing values in {source}, {v}: {int(n.sum())} NaN at {int((n > 0).sum())} of {len(n)} lead time(s) "
+                f"({_lead_list(pred.lead_time.values[n.values > 0])}; up to {int(n.max())} of {size * sum(s == source for s in sources)} "
+                f"values at one lead); its scores at those leads are NaN.")
+    used = np.union1d(forecast_valid_times(pred).values.ravel(), np.intersect1d(pred.init_time.values, truth.time.values))
+    for v in truth.data_vars:
+        n = truth[v].sel(time=used).isnull().sum([d for d in truth[v].dims if d != 'time']).compute()          # (time,)
+        if int(n.sum()):
+            bad = pd.DatetimeIndex(n.time.values[n.values > 0])
+            notes.append(f"Missing values in the truth, {v}: {int(n.sum())} NaN at {len(bad)} of the {len(used)} time(s) scored "
+                         f"({bad[0]} … {bad[-1]}); scores using those times are NaN.")
+    return notes
+
+# %% ../nbs/11_report.ipynb #b98a453d
+@dataclass
+class ReportInputs:
+    "The checked inputs of a report: rollout, truth and climatology, the levels it shows, names for messages, notes."
+    pred: xr.Dataset                  # (init_time, lead_time[, member][, level], lat, lon)
+    truth: xr.Dataset                 # (time[, level], lat, lon): the rollout's variables
+    clim: xr.Dataset
+    clim_note: str
+    levels: list[float]               # the representative levels of figures and summary
+    shown: float | None               # the level of maps and spectra (None: no levels)
+    rollout_name: str
+    truth_name: str
+    notes: list[str] = field(default_factory=list)
+
+def _select_variables(pred: xr.Dataset, variables, rollout_name: str) -> xr.Dataset:
+    "`pred` with only `variables` (None: all), or an error naming those it lacks."
+    if variables is None: return pred
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    missing = [v for v in variables if v not in pred.data_vars]
+    if missing: raise KeyError(f"report: variable(s) {missing} are not in the rollout {rollout_name} (it has {sorted(pred.data_vars)})")
+    return pred[variables]
+
+def _resolve_climatology(clim, truth: xr.Dataset, names: list[str], truth_name: str) -> tuple[xr.Dataset, str]:
+    "The climatology (given, a path, or from the truth) on `names`, and the sentence that says which."
+    if clim is None:
+        return climatology(truth), (f"Climatology (ACC reference and baseline) computed from the truth {truth_name} itself "
+                                    "(no training climatology given), which favours the climatology baseline.")
+    note = f"Climatology (ACC reference and baseline) as given{f' ({clim})' if isinstance(clim, (str, os.PathLike)) else ''}."
+    clim = lon_0_360(xr.open_dataset(Path(clim).expanduser()) if isinstance(clim, (str, os.PathLike)) else clim)
+    missing = [v for v in names if v not in clim.data_vars]
+    if missing: raise KeyError(f"report: variable(s) {missing} are not in the climatology (it has {sorted(clim.data_vars)})")
+    return clim[names], note
+
+def _resolve_levels(pred: xr.Dataset, levels) -> tuple[list[float], float | None]:
+    "The levels to show (given, matched to the rollout's to 1e-6, or representative ones) and the map level."
+    have = pred.level.values if 'level' in pred.dims else []
+    levels = representative_levels(have) if levels is None else [float(l) for l in np.atleast_1d(levels)]
+    if len(have):
+        bad = [l for l in levels if not np.isclose(have, l, rtol=1e-6).any()]
+        if bad: raise ValueError(f"report: level(s) {bad} are not in the rollout (its levels: {list(have)})")
+        levels = [float(have[np.isclose(have, l, rtol=1e-6)][0]) for l in levels]
+    return levels, (map_level(levels) if len(levels) else None)
+
+def _check_valid_times(pred: xr.Dataset, truth: xr.Dataset, rollout_name: str, truth_name: str):
+    "A clear error when some valid time of the rollout is not in the truth."
+    vt = pd.DatetimeIndex(forecast_valid_times(pred).values.ravel())
+    have = truth.indexes['time']
+    missing = vt[~vt.isin(have)]
+    if len(missing):
+        raise ValueError(f"report: {len(missing)} of {len(vt)} valid time(s) of {rollout_name} are not in the truth "
+                         f"{truth_name} (first missing: {missing[0]}); the truth covers {have[0]} … {have[-1]}")
+
+def resolve_inputs(rollout, truth, clim=None, variables=None, levels=None) -> ReportInputs:
+    "Open and check what `report` scores; errors name the file, variable or time, and notes say what the reader must know."
+    rollout_name = ', '.join(_name(x, i) for i, x in enumerate(rollout if isinstance(rollout, (list, tuple)) else [rollout]))
+    truth_name = _name(truth) if not isinstance(truth, (list, tuple)) else ', '.join(map(str, truth))
+    pred, notes = combine_rollouts(rollout)
+    pred = _select_variables(pred, variables, rollout_name)
+    names = list(pred.data_vars)
+    truth = _open_truth(truth, [v for v in names if 'level' in pred[v].dims], [v for v in names if 'level' not in pred[v].dims])
+    missing = [v for v in names if v not in truth.data_vars]
+    if missing: raise KeyError(f"report: variable(s) {missing} of the rollout are not in the truth {truth_name} (it has {sorted(truth.data_vars)})")
+    truth = truth[names]
+    _check_valid_times(pred, truth, rollout_name, truth_name)
+    if np.setdiff1d(pred.init_time.values, truth.time.values).size:
+        notes.append("The truth does not hold the initial times, so there is no persistence baseline.")
+        warnings.warn(f"report: the truth {truth_name} does not hold the init time(s) of {rollout_name}: no persistence baseline")
+    clim, clim_note = _resolve_climatology(clim, truth, names, truth_name)
+    levels, shown = _resolve_levels(pred, levels)
+    holes = missing_value_notes(pred, truth)
+    for n in holes: warnings.warn(f'report: {n}')
+    return ReportInputs(pred, truth, clim, clim_note, levels, shown, rollout_name, truth_name, notes + holes)
+
 # %% ../nbs/11_report.ipynb #f4672e43
 def _coastlines(coastlines, *datasets) -> bool:
     "Whether maps get coastlines: `coastlines` if a bool, else from the first dataset whose attributes say (planet, ERA5 naming)."
@@ -230,14 +373,13 @@ def figure_skill(scores: xr.Dataset, v: str, levels, metric: str, path) -> Path:
 def figure_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool, path) -> Path:
     "Prediction, truth and error at the last lead of the first init, and the mean bias over leads > 0, as maps."
     from matplotlib.figure import Figure
-    from mlscam.plots import _projection
     p, t = (_sel_level(x.isel(init_time=0, lead_time=-1), level).load() for x in (pred, target))
     ps, ts = _stacked(_sel_level(pred, level), _sel_level(target, level))
     mean_bias = time_mean_bias(ps, ts).load() if ps.sizes['time'] else (p - t)
     lo, hi = float(min(p.min(), t.min())), float(max(p.max(), t.max()))
     lead = _hours(pred.lead_time.values[-1])
     fig = Figure(figsize=(12, 6.6), layout='constrained')
-    axes = [fig.add_subplot(2, 2, i + 1, projection=_projection('robinson')) for i in range(4)]
+    axes = [fig.add_subplot(2, 2, i + 1, projection=map_projection('robinson')) for i in range(4)]
     panels = [(p, dict(vmin=lo, vmax=hi), f'prediction, lead {lead}'), (t, dict(vmin=lo, vmax=hi), 'truth'),
               (p - t, dict(center=0.), 'error (prediction − truth)'), (mean_bias, dict(center=0.), 'mean bias, all leads > 0')]
     for ax, (da, kw, title) in zip(axes, panels):
@@ -257,7 +399,7 @@ def figure_cross_section(pred: xr.DataArray, target: xr.DataArray, path) -> Path
     if 'level' not in pred.dims or pred.sizes['level'] < 2: return None
     ps, ts = _stacked(pred, target)
     if not ps.sizes['time']: ps, ts = pred.stack(time=('init_time', 'lead_time')), target.stack(time=('init_time', 'lead_time'))
-    mean = lambda x: x.mean('time').load().assign_attrs(pred.attrs).rename(pred.name)
+    mean = lambda x: x.mean('time', skipna=False).load().assign_attrs(pred.attrs).rename(pred.name)
     return _save(plot_zonal_cross_section(mean(ts), mean(ps)), path)
 
 def _mid_latitude_bands(lat) -> list[tuple[float, float]]:
@@ -271,7 +413,7 @@ def figure_spectra(pred: xr.DataArray, target: xr.DataArray, level, path, sh_pat
     p, t = (_sel_level(x.isel(lead_time=-1), level).load() for x in (pred, target))
     bands = _mid_latitude_bands(pred.lat.values)
     where = 'mid-latitudes 30°–60°' if len(bands) == 2 else 'whole globe'
-    mean = lambda s: s.mean([d for d in ('init_time', 'member', 'lat_band') if d in s.dims])
+    mean = lambda s: s.mean([d for d in ('init_time', 'member', 'lat_band') if d in s.dims], skipna=False)
     lead = _hours(pred.lead_time.values[-1])
     zonal = _save(plot_spectra({'model': mean(zonal_spectrum(p, bands))}, mean(zonal_spectrum(t, bands)).rename(pred.name),
                                title=f'{_title(pred.name, level)}: zonal spectrum, {where}, lead {lead}'), path)
@@ -285,10 +427,48 @@ def figure_spectra(pred: xr.DataArray, target: xr.DataArray, level, path, sh_pat
 
 def figure_drift(pred: xr.Dataset, target: xr.Dataset, levels, path) -> Path:
     "Global means against lead time (mean over init times) of the model and, dashed, of the truth."
-    gm = lambda x: global_mean(x).mean('init_time').drop_vars('valid_time', errors='ignore').rename(lead_time='time').compute()
+    gm = lambda x: global_mean(x).mean('init_time', skipna=False).drop_vars('valid_time', errors='ignore').rename(lead_time='time').compute()
     has_level = any('level' in pred[v].dims for v in pred.data_vars)
     return _save(plot_drift({'model': gm(pred)}, reference=gm(target), levels=levels if has_level else None,
                             title='global mean against lead time (truth dashed)'), path)
+
+# %% ../nbs/11_report.ipynb #5264ffca
+FIGURE_KINDS = ('skill', 'acc', 'spectra', 'cross_section', 'map', 'ccc_map')   # per variable, in this order
+
+def figure_plan(names) -> list:
+    "The figures of a report in drawing order: 'drift', then `(variable, kind)` for each variable and `FIGURE_KINDS`."
+    return ['drift'] + [(v, kind) for v in names for kind in FIGURE_KINDS]
+
+def draw_figure(step, inp: ReportInputs, scores, pred_mean, target, earth: bool, out_dir: Path, sh: bool) -> tuple[dict, str | None]:
+    "One step of `figure_plan`: `{file name: path}` of what it drew (the SH spectrum too when `sh`), and why an SH spectrum was not."
+    if step == 'drift': return {'drift.png': figure_drift(pred_mean, target, inp.levels, out_dir / 'drift.png')}, None
+    v, kind = step
+    lev, name = inp.shown if 'level' in inp.pred[v].dims else None, f'{kind}_{v}.png'
+    if kind in ('skill', 'acc'): path = figure_skill(scores, v, inp.levels, 'rmse' if kind == 'skill' else 'acc', out_dir / name)
+    elif kind == 'cross_section': path = figure_cross_section(pred_mean[v], target[v], out_dir / name)
+    elif kind == 'map': path = figure_map(pred_mean[v], target[v], lev, earth, out_dir / name)
+    elif kind == 'ccc_map': path = figure_ccc_map(pred_mean[v], target[v], lev, earth, out_dir / name)
+    else:
+        path, sh_path = figure_spectra(inp.pred[v], target[v], lev, out_dir / name, out_dir / f'sh_{name}' if sh else None)
+        if isinstance(sh_path, Path): return {name: path, sh_path.name: sh_path}, None
+        return {name: path}, sh_path
+    return ({name: path} if path is not None else {}), None
+
+def draw_figures(inp: ReportInputs, scores: xr.Dataset, out_dir: Path, max_figures: int, coastlines, bar) -> tuple[dict, list[str]]:
+    "The figures of `figure_plan` in order until `max_figures` are drawn: `{file name: path}`, and notes on what was left out."
+    pred_mean = ensemble_mean(inp.pred).load()
+    target = align_forecast(pred_mean, inp.truth)[1].load()               # the truth at the valid times
+    earth = _coastlines(coastlines, inp.truth, inp.pred)
+    files, notes, sh_reason = {}, [], None
+    for step in figure_plan(inp.pred.data_vars):
+        if len(files) >= max_figures:
+            notes.append(f"Figures stopped at max_figures={max_figures}; skill.csv holds every variable."); break
+        bar.set_postfix_str(step if isinstance(step, str) else f'{step[1]} {step[0]}')
+        drawn, why = draw_figure(step, inp, scores, pred_mean, target, earth, out_dir, sh=len(files) + 2 <= max_figures)
+        files.update(drawn); sh_reason = why or sh_reason
+        bar.update()
+    if sh_reason: notes.append(f"Spherical-harmonic spectra were not drawn: {sh_reason}. Only zonal spectra are shown.")
+    return files, notes
 
 # %% ../nbs/11_report.ipynb #53e671dc
 @dataclass
@@ -303,37 +483,37 @@ class ReportResult:
     @property
     def figures(self) -> list[Path]: return [p for p in self.files.values() if p.suffix == '.png']
 
-def _check_valid_times(pred: xr.Dataset, truth: xr.Dataset, rollout_name: str, truth_name: str):
-    "A clear error when some valid time of the rollout is not in the truth."
-    vt = pd.DatetimeIndex(forecast_valid_times(pred).values.ravel())
-    have = truth.indexes['time']
-    missing = vt[~vt.isin(have)]
-    if len(missing):
-        raise ValueError(f"report: {len(missing)} of {len(vt)} valid time(s) of {rollout_name} are not in the truth "
-                         f"{truth_name} (first missing: {missing[0]}); the truth covers {have[0]} … {have[-1]}")
+def _progress_bar(progress: bool, total: int):
+    "A tqdm bar (disabled unless `progress`)."
+    if progress: from tqdm.auto import tqdm
+    else: from tqdm import tqdm                                          # tqdm.auto warns in a notebook without widgets
+    return tqdm(total=total, desc='report', disable=not progress)
 
 # %% ../nbs/11_report.ipynb #c37dcd5d
-def _summary_text(pred, rollout_name, truth_name, clim_note, summary, counts, notes, files, shown) -> str:
-    "The Markdown of `summary.md`."
-    lead = pd.to_timedelta(pred.lead_time.values)
-    cols = {'variable': 'variable', 'level': 'level', 'lead_time_hours': 'lead [h]', 'rmse_model': 'RMSE model',
-            'rmse_persistence': 'RMSE persistence', 'rmse_climatology': 'RMSE climatology', 'acc_model': 'ACC model',
-            'acc_persistence': 'ACC persistence', 'acc_climatology': 'ACC climatology', 'beats': 'model beats'}
-    table = summary.rename(columns=cols)
+SUMMARY_COLUMNS = {'variable': 'variable', 'level': 'level', 'lead_time_hours': 'lead [h]', 'rmse_model': 'RMSE model',
+                   'rmse_persistence': 'RMSE persistence', 'rmse_climatology': 'RMSE climatology', 'acc_model': 'ACC model',
+                   'acc_persistence': 'ACC persistence', 'acc_climatology': 'ACC climatology', 'beats': 'model beats'}
+
+def _summary_text(inp: ReportInputs, summary: pd.DataFrame, counts: list[str], notes: list[str], files: dict) -> str:
+    "The Markdown of `summary.md`: what was scored, the notes (partial runs, missing values) first, the table, the figures."
+    pred, lead = inp.pred, pd.to_timedelta(inp.pred.lead_time.values)
+    table = summary.rename(columns=SUMMARY_COLUMNS)
     table['level'] = [('' if not np.isfinite(l) else f'{l:g}') for l in summary.level]
     figures = [n for n in files if n.endswith('.png')]
     lines = [
         '# mlscam report', '',
-        f"- rollout: {rollout_name}", f"- truth: {truth_name}",
+        f"- rollout: {inp.rollout_name}", f"- truth: {inp.truth_name}",
         f"- {len(pred.init_time)} init time(s) ({pd.Timestamp(pred.init_time.values[0])} … "
         f"{pd.Timestamp(pred.init_time.values[-1])}), {len(lead)} lead times ({_hours(lead[0])} … {_hours(lead[-1])})",
         f"- variables {', '.join(pred.data_vars)}"
-        + (f", {pred.sizes['member']} ensemble members (scores of the ensemble mean)" if 'member' in pred.dims else '') + '.',
-        '', clim_note, '',
+        + (f", {pred.sizes['member']} ensemble members (scores of the ensemble mean)" if 'member' in pred.dims else '') + '.', '']
+    if notes: lines += ['Notes:', '', *[f'- {n}' for n in notes], '']
+    lines += [
+        inp.clim_note, '',
         'Scores of `mlscam.metrics.skill` (every lead, level and metric is in `skill.csv`):', '',
         f"- RMSE: {METRIC_DEFINITIONS['rmse']}.", f"- ACC: {METRIC_DEFINITIONS['acc']}.", '',
         markdown_table(table), *[f'- {c}' for c in counts], '']
-    if notes: lines += ['Notes:', '', *[f'- {n}' for n in notes], '']
+    shown = inp.shown
     lines += [f'Figures ({len(figures)}; maps and spectra at level {shown:g}):' if shown is not None else f'Figures ({len(figures)}):', '',
               *[f'- [{n}]({n})' for n in figures], '']
     return '\n'.join(lines)
@@ -342,81 +522,20 @@ def _summary_text(pred, rollout_name, truth_name, clim_note, summary, counts, no
 def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_figures: int = 60,
            coastlines='auto', progress: bool = True) -> ReportResult:
     "Skill table, Markdown summary and figures of `rollout` (one or a list, Datasets or paths) against `truth`, in `out_dir`."
-    if progress: from tqdm.auto import tqdm
-    else: from tqdm import tqdm                                          # tqdm.auto warns in a notebook without widgets
+    inp = resolve_inputs(rollout, truth, clim, variables, levels)         # every check before any file is written
     out_dir = Path(out_dir).expanduser()
-    rollout_name = ', '.join(_name(x, i) for i, x in enumerate(rollout if isinstance(rollout, (list, tuple)) else [rollout]))
-    truth_name = _name(truth) if not isinstance(truth, (list, tuple)) else ', '.join(map(str, truth))
-    pred, notes = combine_rollouts(rollout)
-    if variables is not None:
-        variables = [variables] if isinstance(variables, str) else list(variables)
-        missing = [v for v in variables if v not in pred.data_vars]
-        if missing: raise KeyError(f"report: variable(s) {missing} are not in the rollout {rollout_name} (it has {sorted(pred.data_vars)})")
-        pred = pred[variables]
-    names = list(pred.data_vars)
-    truth = _open_truth(truth, [v for v in names if 'level' in pred[v].dims], [v for v in names if 'level' not in pred[v].dims])
-    missing = [v for v in names if v not in truth.data_vars]
-    if missing: raise KeyError(f"report: variable(s) {missing} of the rollout are not in the truth {truth_name} (it has {sorted(truth.data_vars)})")
-    truth = truth[names]
-    _check_valid_times(pred, truth, rollout_name, truth_name)
-    if np.setdiff1d(pred.init_time.values, truth.time.values).size:
-        notes.append("The truth does not hold the initial times, so there is no persistence baseline.")
-        warnings.warn(f"report: the truth {truth_name} does not hold the init time(s) of {rollout_name}: no persistence baseline")
-    if clim is None:
-        clim = climatology(truth)
-        clim_note = (f"Climatology (ACC reference and baseline) computed from the truth {truth_name} itself "
-                     "(no training climatology given), which favours the climatology baseline.")
-    else:
-        clim_note = f"Climatology (ACC reference and baseline) as given{f' ({clim})' if isinstance(clim, (str, os.PathLike)) else ''}."
-        clim = xr.open_dataset(Path(clim).expanduser()) if isinstance(clim, (str, os.PathLike)) else clim
-        missing = [v for v in names if v not in clim.data_vars]
-        if missing: raise KeyError(f"report: variable(s) {missing} are not in the climatology (it has {sorted(clim.data_vars)})")
-        clim = clim[names]
-    all_levels = pred.level.values if 'level' in pred.dims else []
-    levels = representative_levels(all_levels) if levels is None else [float(l) for l in np.atleast_1d(levels)]
-    if len(all_levels):
-        bad = [l for l in levels if not np.isclose(all_levels, l, rtol=1e-6).any()]
-        if bad: raise ValueError(f"report: level(s) {bad} are not in the rollout (its levels: {list(all_levels)})")
-        levels = [float(all_levels[np.isclose(all_levels, l, rtol=1e-6)][0]) for l in levels]
-    shown = map_level(levels) if len(levels) else None
-
-    figures = ['drift'] + [(v, kind) for v in names for kind in ('skill', 'acc', 'spectra', 'cross_section', 'map', 'ccc_map')]
-    bar = tqdm(total=1 + len(figures), desc='report', disable=not progress)
+    bar = _progress_bar(progress, 1 + len(figure_plan(inp.pred.data_vars)))
     bar.set_postfix_str('skill')
-    scores = forecast_skill(pred, truth, clim)
+    scores = forecast_skill(inp.pred, inp.truth, inp.clim)
     table = skill_table(scores)
     files = {'skill.csv': atomic_write(out_dir / 'skill.csv', lambda tmp: table.to_csv(tmp, index=False, float_format='%.8g'))}
     bar.update()
-    pred_mean = (pred.mean('member') if 'member' in pred.dims else pred).load()
-    target = align_forecast(pred_mean, truth)[1].load()                  # the truth at the valid times
-    earth = _coastlines(coastlines, truth, pred)
-    sh_reason, stopped = None, False
-    for step in figures:
-        drawn = sum(f.endswith('.png') for f in files)
-        if drawn >= max_figures: stopped = True; break
-        bar.set_postfix_str(step if isinstance(step, str) else f'{step[1]} {step[0]}')
-        if step == 'drift': files['drift.png'] = figure_drift(pred_mean, target, levels, out_dir / 'drift.png')
-        else:
-            v, kind = step
-            lev, name = shown if 'level' in pred[v].dims else None, f'{kind}_{v}.png'
-            if kind in ('skill', 'acc'): path = figure_skill(scores, v, levels, 'rmse' if kind == 'skill' else 'acc', out_dir / name)
-            elif kind == 'cross_section': path = figure_cross_section(pred_mean[v], target[v], out_dir / name)
-            elif kind == 'map': path = figure_map(pred_mean[v], target[v], lev, earth, out_dir / name)
-            elif kind == 'ccc_map': path = figure_ccc_map(pred_mean[v], target[v], lev, earth, out_dir / name)
-            else:
-                path, sh = figure_spectra(pred[v], target[v], lev, out_dir / name, out_dir / f'sh_{name}' if drawn + 2 <= max_figures else None)
-                if isinstance(sh, Path): files[sh.name] = sh
-                elif sh is not None: sh_reason = sh
-            if path is not None: files[name] = path
-        bar.update()
+    figures, figure_notes = draw_figures(inp, scores, out_dir, max_figures, coastlines, bar)
     bar.close()
-    if stopped:
-        notes.append(f"Figures stopped at max_figures={max_figures}; skill.csv holds every variable.")
-    if sh_reason: notes.append(f"Spherical-harmonic spectra were not drawn: {sh_reason}. Only zonal spectra are shown.")
-
-    leads = [pd.Timedelta(l) / pd.Timedelta('1h') for l in summary_leads(pred.lead_time.values)]
-    summary = summary_table(table, leads, levels)
-    text = _summary_text(pred, rollout_name, truth_name, clim_note, summary, beat_counts(table), notes, files, shown)
+    files.update(figures)
+    leads = [pd.Timedelta(l) / pd.Timedelta('1h') for l in summary_leads(inp.pred.lead_time.values)]
+    summary, notes = summary_table(table, leads, inp.levels), inp.notes + figure_notes
+    text = _summary_text(inp, summary, beat_counts(table), notes, files)
     files['summary.md'] = atomic_write(out_dir / 'summary.md', lambda tmp: tmp.write_text(text))
     return ReportResult(out_dir, files, scores, summary, notes)
 

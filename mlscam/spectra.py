@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from .grid import Grid, lat_weights
-from .metrics import _check_pair, _check_spatial
+from .metrics import check_pair, check_spatial
 
 # %% auto #0
 __all__ = ['EARTH_RADIUS_M', 'TH_GRIDS', 'SPECTRA', 'zonal_spectrum', 'sh_grid', 'sh_spectrum', 'spectral_ratio']
@@ -30,7 +30,7 @@ def _one_lon_chunk(x):
 
 def zonal_spectrum(x, lat_bands: Sequence[tuple[float, float]] | None = None):
     "Zonal energy spectrum per latitude (WB2 `ZonalEnergySpectrum`), `(..., lat, wavenumber)`, or per `lat_band`."
-    _check_spatial(x, 'zonal_spectrum')
+    check_spatial(x, 'zonal_spectrum')
     lon, nlon = x['lon'].values, x.sizes['lon']
     if nlon < 2 or not np.allclose(np.diff(lon), 360 / nlon, rtol=0, atol=1e-3 * 360 / nlon):
         raise ValueError(f"zonal_spectrum: lon must cover the circle with equal spacing 360/{nlon}, got {lon[0]:g} … {lon[-1]:g}")
@@ -47,10 +47,12 @@ def zonal_spectrum(x, lat_bands: Sequence[tuple[float, float]] | None = None):
     for lo, hi in lat_bands:
         rows = (x['lat'] >= lo) & (x['lat'] <= hi)
         if not rows.any(): raise ValueError(f"zonal_spectrum: the latitude band ({lo}, {hi}) holds no grid rows")
-        w = xr.DataArray(lat_weights(x['lat'].values), dims='lat', coords={'lat': x['lat']}).where(rows, 0.)
-        band_circ = float((w * circ).sum() / w.sum())
+        inside = np.flatnonzero(rows.values)                             # only the band's rows: NaN outside it stays outside
+        w = xr.DataArray(lat_weights(x['lat'].values), dims='lat', coords={'lat': x['lat']}).isel(lat=inside)
+        band_circ = float((w * circ.isel(lat=inside)).sum() / w.sum())
+        band = spec.drop_vars('wavelength').isel(lat=inside).weighted(w).mean('lat', skipna=False)   # a hole in the band: NaN
         with np.errstate(divide='ignore'):
-            bands.append(spec.drop_vars('wavelength').weighted(w).mean('lat').assign_coords(wavelength=('wavenumber', band_circ / k)))
+            bands.append(band.assign_coords(wavelength=('wavenumber', band_circ / k)))
     out = xr.concat(bands, dim='lat_band').assign_coords(lat_min=('lat_band', [b[0] for b in lat_bands]),
                                                           lat_max=('lat_band', [b[1] for b in lat_bands]))
     return out.transpose(*['lat_band' if d == 'lat' else d for d in spec.dims], missing_dims='ignore')   # lat_band where lat was
@@ -85,7 +87,7 @@ def sh_grid(x) -> str:
 
 def sh_spectrum(x, lmax: int | None = None, grid: str | None = None):
     "Spherical-harmonic power per total wavenumber `l`, `(..., total_wavenumber)`, summing to the global mean of x²."
-    _check_spatial(x, 'sh_spectrum')
+    check_spatial(x, 'sh_spectrum')
     found = sh_grid(x)
     if grid is not None and grid != found:
         raise ValueError(f"sh_spectrum: grid={grid!r} was given, but the coordinates are a {found!r} grid")
@@ -106,6 +108,7 @@ SPECTRA = {'sh': sh_spectrum, 'zonal': zonal_spectrum}
 def spectral_ratio(pred, truth, kind: str = 'sh', mean_dims: Sequence[str] = ('init_time', 'member'), **kwargs):
     "Spectrum of `pred` over spectrum of `truth` (`kind` 'sh' or 'zonal'), each averaged over `mean_dims` first."
     if kind not in SPECTRA: raise ValueError(f"spectral_ratio: kind={kind!r} is not one of {list(SPECTRA)}")
-    _check_pair(pred, truth, 'spectral_ratio')
+    check_pair(pred, truth, 'spectral_ratio')
     p, t = SPECTRA[kind](pred, **kwargs), SPECTRA[kind](truth, **kwargs)
-    return p.mean([d for d in mean_dims if d in p.dims]) / t.mean([d for d in mean_dims if d in t.dims])
+    mean = lambda s: s.mean([d for d in mean_dims if d in s.dims], skipna=False)     # a hole in any sample is NaN
+    return mean(p) / mean(t)
