@@ -8,21 +8,23 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import pickle
 from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch_to
 from torch.utils.checkpoint import checkpoint
 
 from .config import ModelConfig
 from .grid import CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter, project_pole_rows
 
 # %% auto #0
-__all__ = ['parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder', 'TokenMixing',
-           'ChannelFFN', 'MixerBlock', 'FinalBlock', 'LatentMixer', 'MLSCAM', 'flops_per_column_step',
-           'count_parameters', 'save_checkpoint', 'load_model']
+__all__ = ['FORMAT_VERSION', 'parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder',
+           'TokenMixing', 'ChannelFFN', 'MixerBlock', 'FinalBlock', 'LatentMixer', 'MLSCAM', 'flops_per_column_step',
+           'count_parameters', 'Checkpoint', 'save_checkpoint', 'load_model']
 
 # %% ../nbs/05_model.ipynb #ddcc87cd
 def parity_signs(n: int, odd_channels: Sequence[int]) -> torch.Tensor:
@@ -233,27 +235,24 @@ class MLSCAM(nn.Module):
 
     forward = step
 
-    def _forcing_at(self, forcings, t, steps):
-        if callable(forcings): return forcings(t)
-        if forcings.shape[1] < steps: raise ValueError(f'forcings cover {forcings.shape[1]} steps, unroll asked for {steps}')
-        return forcings[:, t]
-
-    def iter_unroll(self, z, forcings, steps: int, grid, decode_every: int = 1):
-        "Yield `(t, z[t], decode(z[t]))` every `decode_every` steps for t = 1…steps; never re-encodes."
+    def iter_unroll(self, z, forcings, steps: int, grid, decode_every: int = 1, step: Callable | None = None):
+        "The stepping loop: yield `(t, z[t], decode(z[t]) or None)` for t = 1…steps, decoding every `decode_every`-th step; never re-encodes."
         if grid is None: raise ValueError('unroll needs a grid: a 3×3 patch cannot be stepped more than once')
         if decode_every < 1: raise ValueError(f'decode_every must be >= 1, got {decode_every}')
-        for t in range(steps):
-            z = self.step(z, self._forcing_at(forcings, t, steps), grid)
-            if (t + 1) % decode_every == 0: yield t + 1, z, self.decode(z)
+        if not callable(forcings) and forcings.shape[1] < steps:
+            raise ValueError(f'forcings cover {forcings.shape[1]} steps, unroll asked for {steps}')
+        return self._steps(z, forcings, steps, grid, decode_every, step or self.step)
+
+    def _steps(self, z, forcings, steps, grid, decode_every, step):
+        for t in range(1, steps + 1):
+            z = step(z, forcings(t - 1) if callable(forcings) else forcings[:, t - 1], grid)   # (b, lat, lon, D)
+            yield t, z, self.decode(z) if t % decode_every == 0 else None                        # (b, lat, lon, n_state)
 
     def unroll(self, z, forcings, steps: int, grid, decode_every: int = 1):
         "Step `steps` times in latent space → (final latent (b, lat, lon, D), states (b, steps // decode_every, lat, lon, n_state))."
-        if grid is None: raise ValueError('unroll needs a grid: a 3×3 patch cannot be stepped more than once')
-        if decode_every < 1: raise ValueError(f'decode_every must be >= 1, got {decode_every}')
         states = []
-        for t in range(steps):
-            z = self.step(z, self._forcing_at(forcings, t, steps), grid)
-            if (t + 1) % decode_every == 0: states.append(self.decode(z))             # (b, lat, lon, n_state)
+        for _, z, x in self.iter_unroll(z, forcings, steps, grid, decode_every):
+            if x is not None: states.append(x)                                         # (b, lat, lon, n_state)
         if not states: return z, z.new_zeros(z.shape[0], 0, *z.shape[1:3], self.n_state)
         return z, torch.stack(states, 1)                                               # (b, n_out, lat, lon, n_state)
 
@@ -279,7 +278,8 @@ def count_parameters(model: nn.Module) -> dict:
     return out
 
 # %% ../nbs/05_model.ipynb #9d34e019
-_RESERVED = ('weights', 'model_config', 'n_state', 'n_forcing', 'odd_state_channels', 'odd_latent_channels', 'mlscam_version')
+FORMAT_VERSION = 1                                                   # the checkpoint layout this code writes and reads
+_MODEL_KEYS = ('weights', 'model_config', 'n_state', 'n_forcing', 'odd_state_channels', 'odd_latent_channels')
 
 def _plain(obj):
     "Dataclasses → dicts, numpy arrays → tensors, tuples → lists, recursively (safe for `weights_only` loading)."
@@ -293,37 +293,133 @@ def _plain(obj):
     if isinstance(obj, Path): return str(obj)
     return obj
 
-def save_checkpoint(path, model: MLSCAM, *, extra: dict | None = None) -> Path:
-    "Write weights, model config, parity channels and `extra` (layout, normalizer, grid, config) atomically to `path`."
-    from mlscam import __version__
-    extra = dict(extra or {})
-    clash = sorted(set(extra) & set(_RESERVED))
-    if clash: raise ValueError(f'save_checkpoint: extra keys {clash} are reserved for the model itself')
-    ckpt = dict(weights={k: v.detach().cpu() for k, v in model.state_dict().items()},
-                model_config=_plain(model.cfg), n_state=model.n_state, n_forcing=model.n_forcing,
-                odd_state_channels=list(model.odd_state_channels), odd_latent_channels=list(model.odd_latent_channels),
-                mlscam_version=__version__, **_plain(extra))
+@dataclasses.dataclass
+class Checkpoint:
+    "The one owner of the checkpoint file: a model's weights and everything needed to rebuild, use and resume it."
+    weights: dict                       # the model's state_dict, on the CPU
+    model_config: dict                  # ModelConfig as a dict
+    n_state: int
+    n_forcing: int
+    odd_state_channels: list[int]
+    odd_latent_channels: list[int]
+    layout: dict | None = None          # mlscam.data.ColumnLayout.to_dict()
+    normalizer: dict | None = None      # mlscam.data.Normalizer.to_dict()
+    grid: dict | None = None            # mlscam.grid.Grid.to_dict(); None when unknown
+    time_step: str | None = None        # the model's time step, e.g. '0 days 00:30:00'
+    config: dict | None = None          # the whole training Config as a dict
+    step: int | None = None             # optimizer steps done when written
+    train_state: dict | None = None     # optimizer, scheduler, counters and RNG states (resumable checkpoints only)
+    extra: dict = dataclasses.field(default_factory=dict)   # any other keys a caller stored
+    mlscam_version: str = ''
+    format_version: int = FORMAT_VERSION
+    path: Path | None = dataclasses.field(default=None, compare=False, repr=False)   # where it was read from (not stored)
+
+    @classmethod
+    def of(cls, model: MLSCAM, **fields) -> Checkpoint:
+        "A checkpoint of `model` (weights copied to the CPU) with `fields` (layout, normalizer, grid, …; others go to `extra`)."
+        from mlscam import __version__
+        known = {f.name for f in dataclasses.fields(cls)} - {'extra', 'path', 'format_version', 'mlscam_version'}
+        clash = sorted(set(fields) & set(_MODEL_KEYS + ('format_version', 'mlscam_version', 'path')))
+        if clash: raise ValueError(f'Checkpoint.of: keys {clash} are reserved for the model itself')
+        extra = {k: v for k, v in fields.items() if k not in known}
+        return cls(weights={k: v.detach().cpu() for k, v in model.state_dict().items()}, model_config=_plain(model.cfg),
+                   n_state=model.n_state, n_forcing=model.n_forcing, odd_state_channels=list(model.odd_state_channels),
+                   odd_latent_channels=list(model.odd_latent_channels), mlscam_version=__version__,
+                   **_plain({k: v for k, v in fields.items() if k in known}), extra=_plain(extra))
+
+# %% ../nbs/05_model.ipynb #6c441092
+def _kind(path: Path) -> str:
+    "'torch' (a zip archive, as `torch.save` writes), 'netcdf' (classic or HDF5) or 'other', from the first bytes."
+    with open(path, 'rb') as f: head = f.read(8)
+    if head[:4] == b'PK\x03\x04': return 'torch'
+    return 'netcdf' if head[:3] == b'CDF' or head == b'\x89HDF\r\n\x1a\n' else 'other'
+
+def _read(path: Path, map_location) -> dict:
+    "`torch.load(weights_only=True)` of `path`, with torch's errors turned into one line that names the file."
+    if not path.exists(): raise FileNotFoundError(f'checkpoint {path} does not exist')
+    if path.is_dir(): raise IsADirectoryError(f'checkpoint {path} is a directory, not a checkpoint file')
+    kind = _kind(path)
+    if kind == 'netcdf': raise ValueError(f'checkpoint {path} is a NetCDF file, not an mlscam checkpoint')
+    if kind == 'other': raise ValueError(f'checkpoint {path} cannot be read: not a torch file (mlscam writes zip archives)')
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:                     # torch's message advises weights_only=False: never do that here
+        raise ValueError(f'checkpoint {path} holds objects other than tensors and plain containers: '
+                         'not an mlscam checkpoint (it is not unpickled)') from None
+    except (RuntimeError, EOFError, OSError, ValueError) as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ValueError(f'checkpoint {path} cannot be read: truncated, corrupt or not a torch file ({why})') from None
+
+@patch_to(Checkpoint)
+def save(self, path) -> Path:
+    "Write the checkpoint to `path` atomically: `path.tmp`, flushed and fsynced, then `os.replace`d into place."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ('extra', 'path')}
     tmp = path.with_name(path.name + '.tmp')
-    torch.save(ckpt, tmp)
+    with open(tmp, 'wb') as f:
+        torch.save({**self.extra, **data}, f)
+        f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
 
+@patch_to(Checkpoint, cls_method=True)
+def load(cls, path, map_location='cpu') -> Checkpoint:
+    "Read a checkpoint written by `save` (or by any earlier mlscam: format 1) with `torch.load(weights_only=True)`."
+    path = Path(path).expanduser()
+    data = _read(path, map_location)
+    missing = [k for k in _MODEL_KEYS if not isinstance(data, dict) or k not in data]
+    if missing: raise ValueError(f'checkpoint {path} is missing {missing}: not an mlscam checkpoint')
+    version = data.get('format_version', 1)            # files written before the key existed are format 1
+    if version != FORMAT_VERSION:
+        raise ValueError(f'checkpoint {path} has format_version {version} (written by mlscam '
+                         f'{data.get("mlscam_version", "?")}); this mlscam reads format {FORMAT_VERSION} only')
+    names = {f.name for f in dataclasses.fields(cls)} - {'extra', 'path'}
+    return cls(**{k: v for k, v in data.items() if k in names}, extra={k: v for k, v in data.items() if k not in names},
+               path=path)
+
+# %% ../nbs/05_model.ipynb #cb979dc1
+@patch_to(Checkpoint)
+def model_cfg(self) -> ModelConfig:
+    "The `ModelConfig` the weights were made with; unknown keys (from another mlscam) are an error naming them."
+    unknown = sorted(set(self.model_config) - {f.name for f in dataclasses.fields(ModelConfig)})
+    if unknown: raise ValueError(f'checkpoint {self.path}: model_config keys {unknown} are unknown to ModelConfig '
+                                 f'(written by mlscam {self.mlscam_version})')
+    return ModelConfig(**self.model_config)
+
+@patch_to(Checkpoint)
+def load_weights(self, model: MLSCAM, what: str = 'the model') -> MLSCAM:
+    "Put the weights into `model`; if they do not fit, say which model-config keys differ (not the tensor sizes)."
+    try: model.load_state_dict(self.weights)
+    except RuntimeError:
+        mine, theirs = self.model_config, dataclasses.asdict(model.cfg)
+        diff = [f'{k}: {mine.get(k)!r} in the checkpoint, {theirs.get(k)!r} now' for k in theirs if mine.get(k) != theirs.get(k)]
+        if (self.n_state, self.n_forcing) != (model.n_state, model.n_forcing):
+            diff.append(f'channels: {self.n_state} state + {self.n_forcing} forcing in the checkpoint, '
+                        f'{model.n_state} + {model.n_forcing} now')
+        raise ValueError(f"checkpoint {self.path}: its weights do not fit {what}: "
+                         f"{'; '.join(diff) or 'the parameter names or shapes differ'}") from None
+    return model
+
+@patch_to(Checkpoint)
+def model(self, map_location='cpu') -> MLSCAM:
+    "Rebuild the `MLSCAM` from the checkpoint alone, with its weights, in eval mode on `map_location`."
+    model = MLSCAM(self.model_cfg(), self.n_state, self.n_forcing, self.odd_state_channels)
+    if list(model.odd_latent_channels) != list(self.odd_latent_channels):
+        raise ValueError(f'checkpoint {self.path}: odd latent channels differ from those its model config gives')
+    self.load_weights(model)
+    return model.to(map_location if isinstance(map_location, (str, torch.device)) else 'cpu').eval()
+
+@patch_to(Checkpoint)
+def meta(self) -> dict:
+    "Everything but the weights as one dict (the keys of the file; `extra` merged in)."
+    out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ('weights', 'extra', 'path')}
+    return {**self.extra, **out}
+
+# %% ../nbs/05_model.ipynb #fa61faa2
+def save_checkpoint(path, model: MLSCAM, *, extra: dict | None = None) -> Path:
+    "Write `model` with `extra` (layout, normalizer, grid, config, time_step, …) to `path`: `Checkpoint.of(model, **extra).save(path)`."
+    return Checkpoint.of(model, **(extra or {})).save(path)
+
 def load_model(path, map_location='cpu') -> tuple[MLSCAM, dict]:
     "Rebuild an `MLSCAM` from a checkpoint alone → (model in eval mode, meta dict of everything but the weights)."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f'checkpoint {path} does not exist')
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    missing = [k for k in _RESERVED if k not in ckpt]
-    if missing: raise ValueError(f'checkpoint {path} is missing {missing}: not an mlscam checkpoint')
-    fields = {f.name for f in dataclasses.fields(ModelConfig)}
-    unknown = sorted(set(ckpt['model_config']) - fields)
-    if unknown: raise ValueError(f'checkpoint {path}: model_config keys {unknown} are unknown to ModelConfig '
-                                 f'(written by mlscam {ckpt["mlscam_version"]})')
-    cfg = ModelConfig(**ckpt['model_config'])
-    model = MLSCAM(cfg, ckpt['n_state'], ckpt['n_forcing'], ckpt['odd_state_channels'])
-    if list(model.odd_latent_channels) != list(ckpt['odd_latent_channels']):
-        raise ValueError(f'checkpoint {path}: odd latent channels differ from those its model config gives')
-    model.load_state_dict(ckpt['weights'])
-    return model.to(map_location if isinstance(map_location, (str, torch.device)) else 'cpu').eval(), \
-        {k: v for k, v in ckpt.items() if k != 'weights'}
+    ckpt = Checkpoint.load(path, map_location)
+    return ckpt.model(map_location), ckpt.meta()

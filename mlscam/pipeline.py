@@ -98,9 +98,8 @@ def evaluate(cfg: Config, checkpoint, run_dir, ds=None, progress: bool = True):
     outputs = []
     for k, i in enumerate(held_out_starts(val_t, cfg.rollout.steps, cfg.pipeline.rollout_inits)):
         try:
-            res = run(checkpoint, cfg.data.paths, steps=cfg.rollout.steps, decode_every=cfg.rollout.decode_every, time=i,
-                      output=run_dir / 'rollouts' / f'rollout_{k:02d}.nc', variables=cfg.rollout.variables,
-                      device=cfg.rollout.device, progress=progress)
+            res = run(checkpoint, cfg.data.paths, cfg.rollout, time=i, output=run_dir / 'rollouts' / f'rollout_{k:02d}.nc',
+                      ensemble=0, progress=progress)            # every rollout setting from the config; one member to score
         except RolloutUnstable as e:                   # keep what was written before the trip, and say so
             print(f'rollout {k}: {e}'); res = e.result
         outputs.append(res.path)

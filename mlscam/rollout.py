@@ -12,10 +12,12 @@ import os
 import signal
 import threading
 import warnings
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from time import perf_counter
+from types import SimpleNamespace
 
 import netCDF4
 import numpy as np
@@ -27,7 +29,7 @@ from .config import ConfigError, RolloutConfig, add_config_args, config_from_arg
 from .data import (COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, canonicalise, check_times,
                          forcing_columns, open_dataset, source_of, to_columns)
 from .grid import Grid, lat_weights
-from .model import MLSCAM, load_model
+from .model import MLSCAM, Checkpoint
 
 # %% auto #0
 __all__ = ['TIME_DEPENDENT_FORCINGS', 'RolloutModel', 'load_rollout_model', 'open_initial_state', 'valid_times',
@@ -49,22 +51,20 @@ class RolloutModel:
 
 def load_rollout_model(checkpoint, device='cpu') -> RolloutModel:
     "Load `checkpoint` with its layout, normaliser, grid and time step onto `device`; errors name the file and key."
-    path = Path(checkpoint).expanduser()
-    model, meta = load_model(path, map_location=device)
-    missing = [k for k in ('layout', 'normalizer') if meta.get(k) is None]
+    ckpt = Checkpoint.load(checkpoint, map_location=device)
+    path, model = ckpt.path, ckpt.model(device)
+    missing = [k for k in ('layout', 'normalizer') if getattr(ckpt, k) is None]
     if missing: raise KeyError(f"checkpoint {path} has no {missing}: a rollout needs the layout and normaliser "
                                "saved with it (save_checkpoint(..., extra=dict(layout=..., normalizer=..., grid=...)))")
-    layout = ColumnLayout.from_dict(meta['layout'])
-    normalizer = Normalizer.from_dict({k: (v.tolist() if torch.is_tensor(v) else v) for k, v in meta['normalizer'].items()})
+    layout = ColumnLayout.from_dict(ckpt.layout)
+    normalizer = Normalizer.from_dict({k: (v.tolist() if torch.is_tensor(v) else v) for k, v in ckpt.normalizer.items()})
     if layout.n_state != model.n_state or layout.n_forcing != model.n_forcing:
         raise ValueError(f"checkpoint {path}: its layout has {layout.n_state} state and {layout.n_forcing} forcing channels, "
                          f"its model {model.n_state} and {model.n_forcing}")
-    step = meta.get('time_step')
-    try: step = None if step is None else pd.Timedelta(step)
-    except ValueError: raise ValueError(f"checkpoint {path}: time_step {step!r} is not a time span like '30min'") from None
-    grid = None if meta.get('grid') is None else Grid.from_dict(meta['grid'])
-    return RolloutModel(model, layout, normalizer.to(device), grid, step,
-                        meta.get('config') or {}, path, str(meta.get('mlscam_version')))
+    try: step = None if ckpt.time_step is None else pd.Timedelta(ckpt.time_step)
+    except ValueError: raise ValueError(f"checkpoint {path}: time_step {ckpt.time_step!r} is not a time span like '30min'") from None
+    grid = None if ckpt.grid is None else Grid.from_dict(ckpt.grid)
+    return RolloutModel(model, layout, normalizer.to(device), grid, step, ckpt.config or {}, path, str(ckpt.mlscam_version))
 
 # %% ../nbs/07_rollout.ipynb #8bfac020
 def _where(initial_state) -> str:
@@ -137,6 +137,16 @@ class ForcingSchedule:
         out = out.clone()
         out[..., self.time_channels] = (varying - self.mean) / (self.std + self.eps)
         return out
+
+    def per_step(self, t0, time_step, chunk_steps: int, steps: int, members: int = 1):
+        "A function of the step k → forcing at t0 + k·dt, (members, lat, lon, n_forcing), computed for `chunk_steps` steps at once."
+        block = dict(start=None, values=None)
+        def at(k: int) -> torch.Tensor:
+            start = k - k % chunk_steps
+            if start != block['start']:                                                          # (chunk, lat, lon, n_forcing)
+                block.update(start=start, values=self(valid_times(t0, time_step, range(start, min(start + chunk_steps, steps)))))
+            return block['values'][k - start].expand(members, -1, -1, -1)
+        return at
 
 # %% ../nbs/07_rollout.ipynb #67030c83
 _RESERVED_HEADER = 8192   # bytes kept free in the header for the attributes set at the end
@@ -348,11 +358,26 @@ class RolloutUnstable(RuntimeError):
         super().__init__(f"rollout unstable at {instability}; the {result.outputs} outputs before it are in {result.path}")
         self.instability, self.result = instability, result
 
-def _settings(config: RolloutConfig | None, **given) -> RolloutConfig:
-    "`config` with the non-None `given` values, checked by the configuration's rules (errors name 'rollout.<key>')."
-    base = config_to_dict(config or RolloutConfig())
-    base.update({k: v for k, v in given.items() if v is not None})
-    return config_from_dict({'rollout': base}).rollout
+# run() settings that RolloutConfig (00_config) does not hold yet, with their defaults; they move there, then this goes
+_PENDING_SETTINGS = dict(perturb='state', seed=0, precision='fp32', time_step=None)
+
+def _settings(config: RolloutConfig | None, overrides: dict) -> tuple[RolloutConfig, SimpleNamespace]:
+    "`config` with the non-None `overrides`, checked by the configuration's rules (errors name 'rollout.<key>'), and the pending settings."
+    fields = {f.name for f in dataclasses.fields(RolloutConfig)}
+    unknown = sorted(set(overrides) - fields - set(_PENDING_SETTINGS))
+    if unknown: raise TypeError(f"run() got unknown settings {unknown}; the settings are {sorted(fields | set(_PENDING_SETTINGS))}")
+    given = {k: str(v) if isinstance(v, os.PathLike) else [v] if k == 'variables' and isinstance(v, str) else v
+             for k, v in overrides.items() if v is not None}
+    base = dict(config_to_dict(config or RolloutConfig()), **{k: v for k, v in given.items() if k in fields})
+    cfg = config_from_dict({'rollout': base}).rollout
+    opt = SimpleNamespace(**{k: given.get(k, getattr(cfg, k, v)) for k, v in _PENDING_SETTINGS.items()})
+    if cfg.decode_every > cfg.steps:
+        raise ValueError(f"decode_every={cfg.decode_every} is larger than steps={cfg.steps}: nothing would be written")
+    if cfg.ensemble and cfg.perturbation == 0:
+        raise ValueError(f"ensemble={cfg.ensemble} with perturbation=0 would give identical members; set perturbation > 0")
+    if opt.perturb not in ('state', 'latent'): raise ValueError(f"perturb must be 'state' or 'latent', got {opt.perturb!r}")
+    if opt.precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {opt.precision!r}")
+    return cfg, opt
 
 def _check_output(path: Path, inputs) -> Path:
     "The output path, after checking that its directory exists and is writable and that it is not an input."
@@ -366,121 +391,6 @@ def _check_output(path: Path, inputs) -> Path:
     return path
 
 # %% ../nbs/07_rollout.ipynb #2f6fd8a0
-def run(checkpoint, initial_state, steps: int | None = None, output=None, decode_every: int | None = None,
-        variables: list[str] | None = None, ensemble: int | None = None, perturbation: float | None = None,
-        device: str | None = None, chunk_steps: int | None = None, time=0, instability_factor: float | None = None,
-        time_step=None, perturb: str = 'state', seed: int = 0, precision: str = 'fp32', progress: bool = True,
-        drift_factor: float | None = None, compile: bool | None = None, config: RolloutConfig | None = None) -> RolloutResult:
-    "Roll `checkpoint` out from `initial_state` at `time` for `steps` steps, writing every `decode_every`-th state to `output`."
-    if isinstance(variables, str): variables = [variables]
-    cfg = _settings(config, steps=steps, output=None if output is None else str(output), decode_every=decode_every,
-                    chunk_steps=chunk_steps, ensemble=ensemble, perturbation=perturbation,
-                    instability_factor=instability_factor, drift_factor=drift_factor, device=device, variables=variables,
-                    compile=compile)
-    if cfg.decode_every > cfg.steps:
-        raise ValueError(f"decode_every={cfg.decode_every} is larger than steps={cfg.steps}: nothing would be written")
-    if cfg.ensemble and cfg.perturbation == 0:
-        raise ValueError(f"ensemble={cfg.ensemble} with perturbation=0 would give identical members; set perturbation > 0")
-    if perturb not in ('state', 'latent'): raise ValueError(f"perturb must be 'state' or 'latent', got {perturb!r}")
-    if precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
-    out_path = _check_output(Path(cfg.output), initial_state)
-    dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-
-    rm = load_rollout_model(checkpoint, dev)
-    ds0, data_step = open_initial_state(initial_state, rm, time)
-    dt = pd.Timedelta(time_step) if time_step is not None else rm.time_step or data_step
-    if dt is None: raise ValueError(f"no time step: checkpoint {rm.path} stores none and the initial state has one time; "
-                                    "pass time_step='30min' (the model's step)")
-    if dt <= pd.Timedelta(0): raise ValueError(f"time_step must be positive, got {dt}")
-    if data_step is not None and rm.time_step is not None and data_step != rm.time_step:
-        warnings.warn(f"the model's time step is {rm.time_step}, the initial state's data {data_step}; times follow the model")
-    layout, grid, model, norm = rm.layout, rm.grid, rm.model, rm.normalizer
-    if grid is None:
-        grid = Grid.from_coords(ds0.lat.values, ds0.lon.values)
-        warnings.warn(f"checkpoint {rm.path} stores no grid; stepping on the initial state's {grid}")
-    chosen, channels = output_channels(layout, cfg.variables)
-    members = 1 + cfg.ensemble
-    t0 = ds0.time.values[0]
-
-    state0, _ = to_columns(ds0, layout)                                             # (1, lat, lon, n_state), checked finite
-    x0 = torch.from_numpy(state0.astype(np.float32)).to(dev)                        # (1, lat, lon, n_state) physical
-    ref = health_reference(norm, x0, torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev))
-    schedule = ForcingSchedule(ds0, layout, norm, dev)
-    gen = torch.Generator().manual_seed(seed)
-    noise = lambda *shape: torch.randn(*shape, generator=gen).to(dev)
-    x = norm.normalize_state(x0)                                                    # (1, lat, lon, n_state)
-    if cfg.ensemble and perturb == 'state':
-        scale = norm.tendency_std / (norm.std + norm.eps)                           # one tendency std, in normalised units
-        x = torch.cat([x, x + cfg.perturbation * scale * noise(cfg.ensemble, *x.shape[1:])])   # (member, lat, lon, n_state)
-    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == 'bf16')
-    with torch.inference_mode(), autocast:
-        z = model.encode(x, schedule(valid_times(t0, dt, [0])).expand(len(x), -1, -1, -1)).float()  # (member, lat, lon, latent)
-    if cfg.ensemble and perturb == 'latent':
-        spread = z.flatten(1, 2).std(1)[:, None, None, :]                           # (1, 1, 1, latent)
-        z = torch.cat([z, z + cfg.perturbation * spread * noise(cfg.ensemble, *z.shape[1:])])
-
-    settings = dict(config_to_dict(cfg), time_step=str(dt), perturb=perturb, seed=seed, precision=precision,
-                    initial_time=_iso_time(t0), device=str(dev))
-    attrs = dict(title='mlscam rollout', source=f'mlscam {rm.version} checkpoint {rm.path.resolve()}',
-                 history=f"{pd.Timestamp.now('UTC').isoformat()} mlscam.rollout.run", mlscam_version=_version(),
-                 mlscam_checkpoint=str(rm.path.resolve()), mlscam_checkpoint_version=rm.version,
-                 mlscam_model_config=json.dumps(config_to_dict(model.cfg)), mlscam_config=json.dumps(rm.config, default=str),
-                 mlscam_rollout=json.dumps(settings, default=str), mlscam_initial_state=source_of(ds0) if not
-                 isinstance(initial_state, xr.Dataset) else '<xarray.Dataset>', mlscam_initial_time=_iso_time(t0),
-                 mlscam_time_step=dt.isoformat())
-    writer = RolloutWriter(out_path, ds0, layout, chosen, dt, members if cfg.ensemble else None, attrs)
-
-    step = torch.compile(model.step, fullgraph=True) if cfg.compile else model.step      # the grid enters as plain ints
-    day = dt / pd.Timedelta('1D')
-    bar = _progress(cfg.steps * day, progress)
-    done, written, instability, start = 0, 0, None, perf_counter()
-    sypd = lambda: done * day / 365.25 / max(perf_counter() - start, 1e-9) * 86400
-    def result(status):
-        return RolloutResult(out_path, status, done, written, perf_counter() - start, sypd(), instability)
-    try:
-        while done < cfg.steps:
-            n = min(cfg.chunk_steps, cfg.steps - done)
-            forcing = schedule(valid_times(t0, dt, range(done, done + n)))          # (n, lat, lon, n_forcing)
-            kept, health, out_steps = [], [], []
-            with torch.inference_mode(), autocast:
-                for k in range(n):
-                    z = step(z, forcing[k].expand(members, -1, -1, -1), grid).float()   # (member, lat, lon, latent)
-                    if (done + k + 1) % cfg.decode_every == 0:
-                        state = norm.denormalize_state(model.decode(z).float())     # (member, lat, lon, n_state)
-                        health.append(field_health(state, ref.weights)); kept.append(state[..., channels]); out_steps.append(done + k + 1)
-            good = len(kept)
-            if kept:
-                good, bad = find_instability(health, ref, cfg.instability_factor, cfg.drift_factor)
-                if bad is not None:
-                    m, c, worst, value, reason = bad
-                    s = out_steps[good]
-                    level = layout.state_levels()[c]
-                    instability = Instability(s, _iso_time(valid_times(t0, dt, [s])[0]), layout.state_variables()[c],
-                                              None if np.isnan(level) else float(level), float(grid.lat[worst // grid.nlon]),
-                                              float(grid.lon[worst % grid.nlon]), m if cfg.ensemble else None, reason, value)
-                states = torch.stack(kept[:good]).cpu().numpy() if good else None   # (output, member, lat, lon, channel)
-                with _DeferInterrupt(): writer.append(out_steps[:good], states)
-                written += good
-            if instability is not None:
-                done = out_steps[good] - 1
-                status = f'partial: unstable at step {instability.step}'
-                writer.finish(status, mlscam_steps_done=done, mlscam_instability=str(instability))
-                bar.close()
-                raise RolloutUnstable(instability, result(status))
-            done += n
-            bar.update(n * day); bar.set_postfix_str(f'SYPD {sypd():.3g}')
-    except RolloutUnstable: raise
-    except BaseException as e:
-        done = writer.last_step
-        why = f'interrupted after step {done}' if isinstance(e, KeyboardInterrupt) else \
-            f'stopped by {type(e).__name__} after step {done}: {e}'
-        writer.finish(f'partial: {why}', mlscam_steps_done=done)
-        bar.close()
-        raise
-    bar.close()
-    writer.finish('complete', mlscam_steps_done=done)
-    return result('complete')
-
 class _DeferInterrupt:
     "Hold Ctrl-C (SIGINT, main thread only) until the block is done, then raise it: a chunk is never written by half."
     def __enter__(self):
@@ -505,6 +415,147 @@ def _progress(total_days: float, on: bool):
     from tqdm.auto import tqdm
     return tqdm(total=round(total_days, 6), unit='day', desc='rollout (simulated days)', disable=not on,
                 bar_format='{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}{postfix}]')
+
+# %% ../nbs/07_rollout.ipynb #bf2fb06d
+def _model_time_step(rm: RolloutModel, data_step, given) -> pd.Timedelta:
+    "The step to take: `given`, else the checkpoint's, else the initial-state data's (a warning when the two differ)."
+    dt = pd.Timedelta(given) if given is not None else rm.time_step or data_step
+    if dt is None: raise ValueError(f"no time step: checkpoint {rm.path} stores none and the initial state has one time; "
+                                    "pass time_step='30min' (the model's step)")
+    if dt <= pd.Timedelta(0): raise ValueError(f"time_step must be positive, got {dt}")
+    if data_step is not None and rm.time_step is not None and data_step != rm.time_step:
+        warnings.warn(f"the model's time step is {rm.time_step}, the initial state's data {data_step}; times follow the model")
+    return dt
+
+def _step_grid(rm: RolloutModel, ds0: xr.Dataset) -> Grid:
+    "The checkpoint's grid, or (with a warning) the initial state's when the checkpoint stores none."
+    if rm.grid is not None: return rm.grid
+    grid = Grid.from_coords(ds0.lat.values, ds0.lon.values)
+    warnings.warn(f"checkpoint {rm.path} stores no grid; stepping on the initial state's {grid}")
+    return grid
+
+def _initial_latent(rm: RolloutModel, x0: torch.Tensor, forcing0: torch.Tensor, cfg: RolloutConfig, opt, autocast) -> torch.Tensor:
+    "Normalise and encode `x0` (1, lat, lon, n_state), physical, once → z (member, lat, lon, latent), members perturbed as `opt.perturb` says."
+    norm, gen = rm.normalizer, torch.Generator().manual_seed(opt.seed)
+    noise = lambda *shape: torch.randn(*shape, generator=gen).to(x0.device)
+    x = norm.normalize_state(x0)                                                    # (1, lat, lon, n_state)
+    if cfg.ensemble and opt.perturb == 'state':
+        scale = norm.tendency_std / (norm.std + norm.eps)                           # one tendency std, in normalised units
+        x = torch.cat([x, x + cfg.perturbation * scale * noise(cfg.ensemble, *x.shape[1:])])   # (member, lat, lon, n_state)
+    with torch.inference_mode(), autocast:
+        z = rm.model.encode(x, forcing0.expand(len(x), -1, -1, -1)).float()         # (member, lat, lon, latent)
+    if cfg.ensemble and opt.perturb == 'latent':
+        spread = z.flatten(1, 2).std(1)[:, None, None, :]                           # (1, 1, 1, latent)
+        z = torch.cat([z, z + cfg.perturbation * spread * noise(cfg.ensemble, *z.shape[1:])])
+    return z
+
+def _output_attrs(rm: RolloutModel, cfg: RolloutConfig, opt, dt, ds0: xr.Dataset, initial_state, device) -> dict:
+    "The rollout file's global attributes: what made it, from which checkpoint and initial state, with which settings."
+    t0 = ds0.time.values[0]
+    settings = dict(config_to_dict(cfg), time_step=str(dt), perturb=opt.perturb, seed=opt.seed, precision=opt.precision,
+                    initial_time=_iso_time(t0), device=str(device))
+    return dict(title='mlscam rollout', source=f'mlscam {rm.version} checkpoint {rm.path.resolve()}',
+                history=f"{pd.Timestamp.now('UTC').isoformat()} mlscam.rollout.run", mlscam_version=_version(),
+                mlscam_checkpoint=str(rm.path.resolve()), mlscam_checkpoint_version=rm.version,
+                mlscam_model_config=json.dumps(config_to_dict(rm.model.cfg)), mlscam_config=json.dumps(rm.config, default=str),
+                mlscam_rollout=json.dumps(settings, default=str), mlscam_initial_state=source_of(ds0) if not
+                isinstance(initial_state, xr.Dataset) else '<xarray.Dataset>', mlscam_initial_time=_iso_time(t0),
+                mlscam_time_step=dt.isoformat())
+
+# %% ../nbs/07_rollout.ipynb #eb301751
+def _instability(step: int, bad: tuple, layout: ColumnLayout, grid: Grid, t0, dt, ensemble: int) -> Instability:
+    "`find_instability`'s (member, channel, worst column, value, reason) at model `step`, with names, coordinates and time."
+    m, c, worst, value, reason = bad
+    level = layout.state_levels()[c]
+    return Instability(step, _iso_time(valid_times(t0, dt, [step])[0]), layout.state_variables()[c],
+                       None if np.isnan(level) else float(level), float(grid.lat[worst // grid.nlon]),
+                       float(grid.lon[worst % grid.nlon]), m if ensemble else None, reason, value)
+
+class _Outputs:
+    "The decoded states of one chunk, kept on the device with their health until `flush` checks them and writes the healthy ones."
+    def __init__(self, writer: RolloutWriter, ref: HealthReference, channels: list[int], cfg: RolloutConfig, describe):
+        self.writer, self.ref, self.channels, self.cfg, self.describe = writer, ref, channels, cfg, describe
+        self.kept, self.health, self.steps, self.written, self.instability = [], [], [], 0, None
+
+    def add(self, step: int, state: torch.Tensor) -> None:
+        "Keep the output channels of `state` (member, lat, lon, n_state), physical, and its health."
+        self.health.append(field_health(state, self.ref.weights)); self.kept.append(state[..., self.channels]); self.steps.append(step)
+
+    def flush(self) -> Instability | None:
+        "The instability check: write the outputs before the first unhealthy one (Ctrl-C deferred) → its `Instability`, or None."
+        if not self.kept: return None
+        good, bad = find_instability(self.health, self.ref, self.cfg.instability_factor, self.cfg.drift_factor)
+        if bad is not None: self.instability = self.describe(self.steps[good], bad)
+        states = torch.stack(self.kept[:good]).cpu().numpy() if good else None       # (output, member, lat, lon, channel)
+        with _DeferInterrupt(): self.writer.append(self.steps[:good], states)
+        self.written += good
+        self.kept, self.health, self.steps = [], [], []
+        return self.instability
+
+class _Clock:
+    "Steps done, wall time, simulated years per day and the progress bar of one run."
+    def __init__(self, time_step: pd.Timedelta, steps: int, progress: bool):
+        self.day, self.done = time_step / pd.Timedelta('1D'), 0
+        self.bar = _progress(steps * self.day, progress)
+        self.start = perf_counter()
+    def sypd(self) -> float: return self.done * self.day / 365.25 / max(perf_counter() - self.start, 1e-9) * 86400
+    def advance(self, step: int) -> None:
+        self.bar.update((step - self.done) * self.day); self.done = step; self.bar.set_postfix_str(f'SYPD {self.sypd():.3g}')
+    def result(self, path: Path, status: str, outputs: int, instability: Instability | None = None) -> RolloutResult:
+        self.bar.close()
+        return RolloutResult(path, status, self.done, outputs, perf_counter() - self.start, self.sypd(), instability)
+
+# %% ../nbs/07_rollout.ipynb #5ee0814a
+def run(checkpoint, initial_state, config: RolloutConfig | None = None, *, time=0, progress: bool = True,
+        **overrides) -> RolloutResult:
+    "Roll `checkpoint` out from `initial_state` at `time` as `config` says, any setting overridden by keyword (`steps=`, `output=`, …)."
+    cfg, opt = _settings(config, overrides)
+    out_path = _check_output(Path(cfg.output), initial_state)
+    dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    rm = load_rollout_model(checkpoint, dev)                                         # load
+    ds0, data_step = open_initial_state(initial_state, rm, time)
+    dt, grid, t0 = _model_time_step(rm, data_step, opt.time_step), _step_grid(rm, ds0), ds0.time.values[0]
+    schedule = ForcingSchedule(ds0, rm.layout, rm.normalizer, dev)
+    x0 = torch.from_numpy(to_columns(ds0, rm.layout)[0].astype(np.float32)).to(dev)  # (1, lat, lon, n_state) physical, finite
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=opt.precision == 'bf16')
+    z = _initial_latent(rm, x0, schedule(valid_times(t0, dt, [0])), cfg, opt, autocast)   # (member, lat, lon, latent)
+    chosen, channels = output_channels(rm.layout, cfg.variables)
+    writer = RolloutWriter(out_path, ds0, rm.layout, chosen, dt, len(z) if cfg.ensemble else None,
+                           _output_attrs(rm, cfg, opt, dt, ds0, initial_state, dev))
+    ref = health_reference(rm.normalizer, x0, torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev))
+    outputs = _Outputs(writer, ref, channels, cfg, lambda s, bad: _instability(s, bad, rm.layout, grid, t0, dt, cfg.ensemble))
+    step = torch.compile(rm.model.step, fullgraph=True) if cfg.compile else rm.model.step   # the grid enters as plain ints
+    forcing = schedule.per_step(t0, dt, cfg.chunk_steps, cfg.steps, members=len(z))
+    clock = _Clock(dt, cfg.steps, progress)
+    try:
+        with torch.inference_mode(), autocast:                                        # step, decode, check, write
+            for t, _, x in rm.model.iter_unroll(z, forcing, cfg.steps, grid, cfg.decode_every,
+                                                step=lambda z, f, g: step(z, f, g).float()):
+                if x is not None: outputs.add(t, rm.normalizer.denormalize_state(x.float()))   # (member, lat, lon, n_state)
+                if t % cfg.chunk_steps and t < cfg.steps: continue                     # a chunk ends here: check and write it
+                if outputs.flush() is not None: raise _unstable(writer, outputs, clock)
+                clock.advance(t)
+    except RolloutUnstable: raise
+    except BaseException as e:
+        _stopped(writer, clock, e); raise
+    writer.finish('complete', mlscam_steps_done=clock.done)
+    return clock.result(out_path, 'complete', outputs.written)
+
+def _unstable(writer: RolloutWriter, outputs: _Outputs, clock: _Clock) -> RolloutUnstable:
+    "Close the file as partial, up to the step before the instability → the exception to raise."
+    bad = outputs.instability
+    clock.done = bad.step - 1
+    status = f'partial: unstable at step {bad.step}'
+    writer.finish(status, mlscam_steps_done=clock.done, mlscam_instability=str(bad))
+    return RolloutUnstable(bad, clock.result(writer.path, status, outputs.written, bad))
+
+def _stopped(writer: RolloutWriter, clock: _Clock, e: BaseException) -> None:
+    "Close the file as partial after Ctrl-C or an error, with every chunk written so far."
+    clock.done = writer.last_step
+    why = f'interrupted after step {clock.done}' if isinstance(e, KeyboardInterrupt) else \
+        f'stopped by {type(e).__name__} after step {clock.done}: {e}'
+    writer.finish(f'partial: {why}', mlscam_steps_done=clock.done)
+    clock.bar.close()
 
 # %% ../nbs/07_rollout.ipynb #29233ada
 def _time_arg(text: str):

@@ -26,7 +26,7 @@ from torch.utils.checkpoint import checkpoint
 from .config import Config, add_config_args, config_from_args, config_to_dict, config_from_dict, save_config
 from .grid import Grid
 from .losses import TrainingLoss, nonfinite_terms
-from .model import MLSCAM, load_model, save_checkpoint
+from .model import MLSCAM, Checkpoint
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'MODES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches', 'rollout_outputs',
@@ -323,53 +323,66 @@ def _check_channels(normalizer, layout):
         raise ValueError(f'incompatible layouts: the statistics (of train.init_from or the resumed checkpoint) have channels '
                          f'{normalizer.state_names}, the data {layout.state_names()}')
 
+def _open_training_files(cfg: Config):
+    "The data files `cfg` names, opened lazily (`data.paths`; else the columns' sources; else a simulation)."
+    from mlscam.data import ColumnDataset, open_dataset
+    dc = cfg.data
+    if dc.paths: paths = dc.paths
+    elif cfg.train.mode == 'single_column': paths = [s['path'] for s in ColumnDataset(dc.columns_dir).manifest['sources']]
+    else:
+        from mlscam.simulate import simulate
+        paths = [str(simulate(cfg.sim))]
+    static = [f for f in dc.forcings if f in ('geopotential_at_surface', 'land_sea_mask')]
+    return open_dataset(paths, dc.scheme, dc.variables, dc.levels, dc.surface, static)
+
+def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
+    "Prepared 3×3 patches (`data.columns_dir`) split in time → (train, val, layout, normalizer, grid, time step)."
+    from mlscam.data import ColumnDataset
+    dc, run_dir = cfg.data, Path(cfg.train.out_dir)
+    if not dc.columns_dir:
+        raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
+    probe = ColumnDataset(dc.columns_dir)
+    layout, manifest = probe.layout, probe.manifest
+    times, time_step = np.asarray(manifest['times'], dtype='datetime64[ns]'), manifest.get('time_step')
+    train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
+    if normalizer is None:                     # statistics of the columns' training times, found by label in the files
+        train_labels = [t for t, m in zip(manifest['times'], train_t) if m]
+        normalizer = _normalizer(cfg, layout, lambda: _at_times(_open_training_files(cfg), train_labels, f'{dc.columns_dir}: training'),
+                                 time_step, run_dir, is_main)
+    _check_channels(normalizer, layout)
+    full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
+    start = np.concatenate([np.load(probe.dir / s['name'] / 'index.npy', mmap_mode='r')[:, 0] for s in manifest['shards']])
+    pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2, times, time_step)))   # t and t+1 both in the period
+    return (torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t)), layout, normalizer,
+            Grid.from_dict(manifest['grid']), time_step)
+
+def _global_data(cfg: Config, normalizer, is_main: bool) -> tuple:
+    "Whole fields of the data files in windows of K+1 times, split in time → (train, val, layout, normalizer, grid, time step)."
+    from mlscam.data import ColumnLayout, GlobalDataset
+    from mlscam.data import time_step as time_step_of
+    tc, dc = cfg.train, cfg.data
+    ds = _open_training_files(cfg)
+    layout = ColumnLayout.from_dataset(ds, dc)
+    k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)
+    train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
+    time_step = str(time_step_of(ds))
+    if normalizer is None:                     # the training times may have gaps (a validation period inside)
+        normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, Path(tc.out_dir), is_main)
+    _check_channels(normalizer, layout)
+    full = GlobalDataset(ds, layout, normalizer, steps=k)
+    windows = lambda mask: torch.utils.data.Subset(full, _windows(mask, k + 1, ds.time.values, time_step))
+    return windows(train_t), windows(val_t), layout, normalizer, full.grid, time_step
+
 def build_data(cfg: Config, normalizer=None, is_main: bool = True) -> TrainingData:
     "Open the data `cfg` names, split it in time into train/val, normalise, and make the datasets of `train.mode`."
-    from mlscam.data import ColumnDataset, ColumnLayout, GlobalDataset, open_dataset
-    from mlscam.data import time_step as time_step_of
-    tc, dc, run_dir = cfg.train, cfg.data, Path(cfg.train.out_dir)
-    def paths():
-        if dc.paths: return dc.paths
-        if tc.mode == 'single_column': return [s['path'] for s in ColumnDataset(dc.columns_dir).manifest['sources']]
-        from mlscam.simulate import simulate
-        return [str(simulate(cfg.sim))]
-    def open_all():
-        static = [f for f in dc.forcings if f in ('geopotential_at_surface', 'land_sea_mask')]
-        return open_dataset(paths(), dc.scheme, dc.variables, dc.levels, dc.surface, static)
-    if tc.mode == 'single_column':
-        if not dc.columns_dir:
-            raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
-        probe = ColumnDataset(dc.columns_dir)
-        layout, manifest = probe.layout, probe.manifest
-        times, time_step = np.asarray(manifest['times'], dtype='datetime64[ns]'), manifest.get('time_step')
-        train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
-        if normalizer is None:                     # statistics of the columns' training times, found by label in the files
-            train_labels = [t for t, m in zip(manifest['times'], train_t) if m]
-            normalizer = _normalizer(cfg, layout, lambda: _at_times(open_all(), train_labels, f'{dc.columns_dir}: training'),
-                                     time_step, run_dir, is_main)
-        _check_channels(normalizer, layout)
-        full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
-        start = np.concatenate([np.load(probe.dir / s['name'] / 'index.npy', mmap_mode='r')[:, 0] for s in manifest['shards']])
-        pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2, times, time_step)))   # t and t+1 both in the period
-        train, val = torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t))
-        grid = Grid.from_dict(manifest['grid'])
-    else:
-        ds = open_all()
-        layout = ColumnLayout.from_dataset(ds, dc)
-        k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)
-        train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
-        time_step = str(time_step_of(ds))
-        if normalizer is None:                     # the training times may have gaps (a validation period inside)
-            normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, run_dir, is_main)
-        _check_channels(normalizer, layout)
-        full = GlobalDataset(ds, layout, normalizer, steps=k)
-        train = torch.utils.data.Subset(full, _windows(train_t, k + 1, ds.time.values, time_step))
-        val = torch.utils.data.Subset(full, _windows(val_t, k + 1, ds.time.values, time_step))
-        grid = full.grid
+    tc, dc = cfg.train, cfg.data
+    part = _single_column_data if tc.mode == 'single_column' else _global_data
+    train, val, layout, normalizer, grid, time_step = part(cfg, normalizer, is_main)
+    window = 2 if tc.mode == 'single_column' else max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum) + 1
     for name, subset in (('training', train), ('validation', val)):
         if len(subset) == 0:
             raise ValueError(f'no {name} samples: data.train_times={dc.train_times}, data.val_times={dc.val_times} '
-                             f'leave no complete window of {2 if tc.mode == "single_column" else k + 1} times')
+                             f'leave no complete window of {window} times')
     return TrainingData(train, val, layout, normalizer, grid, normalizer.tendency_scale.detach().clone(),
                         (normalizer.std + normalizer.eps).numpy().astype(np.float64), time_step)
 
@@ -418,22 +431,12 @@ class Trainer:
         self.run_dir, self.ckpt_dir = Path(tc.out_dir), Path(tc.out_dir) / 'checkpoints'
         seed_everything(tc.seed)
         resume = self._resume_checkpoint()
-        init_model, init_meta = (None, None)
-        if resume is None and tc.init_from:
-            init_model, init_meta = load_model(tc.init_from)
+        start = resume or (Checkpoint.load(tc.init_from) if tc.init_from else None)   # where the weights come from
         if data is None:
-            meta = resume if resume is not None else init_meta
             from mlscam.data import Normalizer
-            data = build_data(cfg, None if meta is None else Normalizer.from_dict(meta['normalizer']), ctx.is_main)
+            data = build_data(cfg, None if start is None else Normalizer.from_dict(start.normalizer), ctx.is_main)
         self.data = data
-        layout = data.layout
-        self.model = MLSCAM(cfg.model, layout.n_state, layout.n_forcing, layout.odd_channels())
-        if init_model is not None:
-            type(layout).from_dict(init_meta['layout']).check_compatible(layout, f'layouts of {tc.init_from} and the data')
-            try: self.model.load_state_dict(init_model.state_dict())
-            except RuntimeError as e:
-                raise ValueError(f'train.init_from={tc.init_from}: its weights do not fit model {cfg.model}: {e}') from None
-        self.model.to(ctx.device)
+        self.model = self._init_model(start if resume is None else None)
         global_mode = tc.mode != 'single_column'
         lat_w = torch.as_tensor(data.grid.lat_weights(), dtype=torch.float32) if global_mode and tc.loss.lat_weighted else None
         self.loss_fn = TrainingLoss.from_config(tc.loss, lat_weights=lat_w).to(ctx.device)
@@ -456,18 +459,27 @@ class Trainer:
         self.history = []                                          # (step, loss) of this process's steps
 
     # ---- checkpoints -------------------------------------------------------------------------------------------
-    def _resume_checkpoint(self) -> dict | None:
+    def _init_model(self, init: Checkpoint | None) -> MLSCAM:
+        "The model of `cfg.model` for the data's layout, with `train.init_from`'s weights when `init` is given, on the device."
+        layout, tc = self.data.layout, self.cfg.train
+        model = MLSCAM(self.cfg.model, layout.n_state, layout.n_forcing, layout.odd_channels())
+        if init is not None:
+            type(layout).from_dict(init.layout).check_compatible(layout, f'layouts of {tc.init_from} and the data')
+            init.load_weights(model, f'train.init_from={tc.init_from} into model {self.cfg.model}')
+        return model.to(self.ctx.device)
+
+    def _resume_checkpoint(self) -> Checkpoint | None:
         if not self.cfg.train.resume: return None
         path = self.ckpt_dir / 'last.pt'
         if not path.exists():
             raise FileNotFoundError(f'train.resume is set, but {path} does not exist: nothing to resume in {self.run_dir}')
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-        if 'train_state' not in ckpt: raise ValueError(f'{path} has no train_state: it cannot be resumed')
+        ckpt = Checkpoint.load(path, map_location='cpu')
+        if ckpt.train_state is None: raise ValueError(f'{path} has no train_state: it cannot be resumed')
         return ckpt
 
-    def _load_train_state(self, ckpt: dict) -> None:
-        st = ckpt['train_state']
-        self.model.load_state_dict(ckpt['weights'])
+    def _load_train_state(self, ckpt: Checkpoint) -> None:
+        st = ckpt.train_state
+        ckpt.load_weights(self.model, f'the model of this run (train.resume from {ckpt.path})')
         self.optimizer.load_state_dict(_optimizer_state(st['optimizer']))
         self.scheduler.load_state_dict(st['scheduler'])
         self.step, self.epoch, self.position, self.best_val = st['step'], st['epoch'], st['position'], st['best_val']
@@ -477,14 +489,11 @@ class Trainer:
         "Write `checkpoints/{name}` (rank 0 only): the model with layout, normaliser, grid, config (and training state)."
         if not self.ctx.is_main: return None
         d = self.data
-        extra = dict(layout=d.layout.to_dict(), normalizer=d.normalizer.to_dict(),
-                     grid=None if d.grid is None else d.grid.to_dict(), config=config_to_dict(self.cfg),
-                     step=self.step, time_step=d.time_step)
-        if train_state:
-            extra['train_state'] = dict(step=self.step, epoch=self.epoch, position=self.position, best_val=self.best_val,
-                                        optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
-                                        rng=rng_state())
-        return save_checkpoint(self.ckpt_dir / name, self.model, extra=extra)
+        state = dict(step=self.step, epoch=self.epoch, position=self.position, best_val=self.best_val,
+                     optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(), rng=rng_state())
+        return Checkpoint.of(self.model, layout=d.layout.to_dict(), normalizer=d.normalizer.to_dict(),
+                             grid=None if d.grid is None else d.grid.to_dict(), config=config_to_dict(self.cfg),
+                             step=self.step, time_step=d.time_step, train_state=state if train_state else None).save(self.ckpt_dir / name)
 
     # ---- one step ----------------------------------------------------------------------------------------------
     def _loader(self, dataset, sampler: EpochBatches):

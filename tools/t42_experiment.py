@@ -51,8 +51,8 @@ def main(argv=None):
     paths, unstable = [], []
     for k, i in enumerate(inits):
         try:
-            res = run(ckpt, [str(q) for q in out['data']], steps=steps, decode_every=cfg.rollout.decode_every, time=int(i),
-                      output=run_dir / f'eval_rollout_{k}.nc', device=args.device, precision=args.precision, progress=False)
+            res = run(ckpt, [str(q) for q in out['data']], cfg.rollout, time=int(i), output=run_dir / f'eval_rollout_{k}.nc',
+                      ensemble=0, device=args.device, precision=args.precision, progress=False)
         except RolloutUnstable as e:                 # keep the outputs before the trip and say so
             print(f'rollout {k}: {e}'); unstable.append(dict(init=str(times[i]), step=e.instability.step, reason=str(e)))
             res = e.result
