@@ -228,9 +228,17 @@ class MLSCAM(nn.Module):
 
     def step(self, z, forcing, grid=None):
         "One time step `z + delta`: global (b, lat, lon, D) → same, polar-filtered (`cfg.polar_filter`), exact pole rows made one point; patches (b, 3, 3, D) → centre (b, D)."
-        dz = self.delta(z, forcing, grid)
+        dz = self.increment(z, forcing, grid)
         if grid is None: return z.reshape(z.shape[0], 9, -1)[:, CENTRE_TOKEN] + dz
-        if self.cfg.polar_filter: dz = polar_filter(dz, grid, self.cfg.polar_filter)
+        return self.advance(z, dz, grid)
+
+    def increment(self, z, forcing, grid=None):
+        "The increment the step adds: `delta`, polar-filtered on a global grid when `cfg.polar_filter` is set."
+        dz = self.delta(z, forcing, grid)
+        return polar_filter(dz, grid, self.cfg.polar_filter) if grid is not None and self.cfg.polar_filter else dz
+
+    def advance(self, z, dz, grid):
+        "`z + dz` on a global grid with its exact pole rows made one point: what every global step (rollout and training) does."
         return project_pole_rows(z + dz, grid, self.odd_latent_channels)              # the identity without pole points
 
     forward = step

@@ -108,13 +108,14 @@ def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, s
     recon = run(model.decode, z_true[:, :steps])                   # (batch, K, lat, lon, n_state)
     z, pairs = z_true[:, 0], []
     for k in range(1, steps + 1):
-        dz = model.delta(z, forcing[:, k - 1], grid)               # (batch, lat, lon, latent); blocks checkpointed inside
-        outputs = dict(recon=recon[:, k - 1], state=run(model.decode, z + dz), tendency=run(model.decode_tendency, dz),
+        dz = model.increment(z, forcing[:, k - 1], grid)           # (batch, lat, lon, latent); as MLSCAM.step: polar filter
+        z_next = model.advance(z, dz, grid)                         # as MLSCAM.step: pole rows projected
+        outputs = dict(recon=recon[:, k - 1], state=run(model.decode, z_next), tendency=run(model.decode_tendency, dz),
                        latent_delta=dz)
         targets = dict(state_in=state[:, k - 1], state=state[:, k],
                        tendency=(state[:, k] - state[:, k - 1]) * scale, latent_delta=z_true[:, k] - z)
         pairs.append((outputs, targets))
-        z = z + dz
+        z = z_next
     return pairs
 
 def single_column_outputs(model: MLSCAM, patch: torch.Tensor, forcing: torch.Tensor, target: torch.Tensor,
