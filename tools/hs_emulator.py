@@ -254,7 +254,8 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     raw = copy.deepcopy(raw)
     stages = raw.pop('stages'); raw.pop('ensemble')
     noise = float(raw.pop('latent_noise', 0.))
-    for stage in stages: stage.setdefault('train', {}).update(raw.pop('stage_train', {}).get(stage['name'], {}))
+    stage_train = raw.pop('stage_train', {})         # per-stage train overrides of a variant
+    for stage in stages: stage.setdefault('train', {}).update(stage_train.get(stage['name'], {}))
     cfg = config_from_dict(raw)
     log = json.loads((out / 'log.json').read_text()) if (out / 'log.json').exists() else []
     started = [i for i, st in enumerate(stages) if (out / st['name'] / 'checkpoints' / 'last.pt').exists()]
