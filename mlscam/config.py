@@ -104,6 +104,7 @@ class ModelConfig:
     checkpoint_blocks: bool = False                      # activation checkpointing per mixer block
     lat_chunk: int | None = setting(None, '> 0')         # step the global field in bands of this many rows
     polar_filter: float = setting(0., ('>= 0', '< 90'))  # filter the latent step zonally poleward of this latitude (°); 0 = off
+    zonal_truncation: int = setting(0, ('>= 0',))  # keep zonal wavenumbers m <= this in the latent step (e.g. 42 for T42 data); 0 = off
 
     def _problems(self):
         if self.latent % self.heads: yield 'heads', f'expected a divisor of model.latent ({self.latent}), got {self.heads}'

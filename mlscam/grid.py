@@ -14,7 +14,7 @@ import torch
 # %% auto #0
 __all__ = ['GRID_KINDS', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', 'CENTRE_TOKEN', 'gaussian_latitudes', 'Grid', 'lat_bounds',
            'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood', 'patches_at', 'project_pole_rows',
-           'polar_filter_response', 'polar_filter']
+           'polar_filter_response', 'polar_filter', 'zonal_filter', 'zonal_truncation_response']
 
 # %% ../nbs/01_grid.ipynb #755a60db
 GRID_KINDS = ('equiangular', 'equiangular_poles', 'gaussian')
@@ -276,8 +276,13 @@ def polar_filter_response(grid: Grid, lat_c: float) -> np.ndarray:
 
 def polar_filter(x: torch.Tensor, grid: Grid, lat_c: float) -> torch.Tensor:
     "`x` (…, lat, lon, channel) with each row poleward of `lat_c` degrees filtered along longitude by `polar_filter_response`."
+    return zonal_filter(x, grid, polar_filter_response(grid, lat_c))
+
+def zonal_filter(x: torch.Tensor, grid: Grid, response: np.ndarray) -> torch.Tensor:
+    "`x` (…, lat, lon, channel) with zonal wavenumber `m` of row `i` multiplied by `response[i, m]` (lat, nlon//2 + 1); rows of ones untouched."
     _check_field(x, grid)
-    response = polar_filter_response(grid, lat_c)                               # (lat, m)
+    if response.shape != (grid.nlat, grid.nlon // 2 + 1):
+        raise ValueError(f'zonal_filter: response has shape {response.shape}, the grid needs {(grid.nlat, grid.nlon // 2 + 1)}')
     rows = np.flatnonzero((response < 1).any(1))
     if not len(rows): return x
     parts, start = [], 0
@@ -291,3 +296,12 @@ def polar_filter(x: torch.Tensor, grid: Grid, lat_c: float) -> torch.Tensor:
         start = hi
     parts += [x[..., start:, :, :]]
     return torch.cat(parts, dim=-3)
+
+# %% ../nbs/01_grid.ipynb #1a21df53
+def zonal_truncation_response(grid: Grid, m_max: int) -> np.ndarray:
+    "Response `(lat, nlon//2 + 1)` that keeps zonal wavenumbers `m <= m_max` in every row and removes the others (pole points untouched)."
+    if not 0 < m_max <= grid.nlon // 2:
+        raise ValueError(f'zonal_truncation: m_max must lie in 1…{grid.nlon // 2} (nlon/2) on a {grid.nlat}×{grid.nlon} grid, got {m_max}')
+    response = np.broadcast_to((np.arange(grid.nlon // 2 + 1) <= m_max).astype(np.float64), (grid.nlat, grid.nlon // 2 + 1)).copy()
+    response[list(grid.pole_rows)] = 1.
+    return response

@@ -12,6 +12,7 @@ import pickle
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -19,7 +20,8 @@ from fastcore.basics import patch_to
 from torch.utils.checkpoint import checkpoint
 
 from .config import ModelConfig
-from .grid import CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter, project_pole_rows
+from .grid import (CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter_response, project_pole_rows,
+                         zonal_filter, zonal_truncation_response)
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder',
@@ -233,9 +235,16 @@ class MLSCAM(nn.Module):
         return self.advance(z, dz, grid)
 
     def increment(self, z, forcing, grid=None):
-        "The increment the step adds: `delta`, polar-filtered on a global grid when `cfg.polar_filter` is set."
+        "The increment the step adds: `delta`, zonally filtered on a global grid by `increment_response` when one is set."
         dz = self.delta(z, forcing, grid)
-        return polar_filter(dz, grid, self.cfg.polar_filter) if grid is not None and self.cfg.polar_filter else dz
+        response = None if grid is None else self.increment_response(grid)
+        return dz if response is None else zonal_filter(dz, grid, response)
+
+    def increment_response(self, grid):
+        "The zonal response (lat, m) of `cfg.polar_filter` and `cfg.zonal_truncation` combined (the smaller of the two), or None when both are off."
+        parts = ([polar_filter_response(grid, self.cfg.polar_filter)] if self.cfg.polar_filter else []) + \
+                ([zonal_truncation_response(grid, self.cfg.zonal_truncation)] if self.cfg.zonal_truncation else [])
+        return np.minimum.reduce(parts) if parts else None
 
     def advance(self, z, dz, grid):
         "`z + dz` on a global grid with its exact pole rows made one point: what every global step (rollout and training) does."
