@@ -29,6 +29,7 @@ import yaml
 
 from mlscam.config import config_from_dict
 from mlscam.data import Normalizer, forcing_columns, load_stats, save_stats
+from mlscam.model import Checkpoint
 from mlscam.ensemble import EnsemblePatches, EnsembleWindows, ensemble_stats, simulate_ensemble
 from mlscam.train import Trainer, TrainingData
 
@@ -44,8 +45,7 @@ def _stage_cfg(cfg, stage: dict, out: Path):
 
 def _done(cfg) -> bool:
     last = Path(cfg.train.out_dir) / 'checkpoints' / 'last.pt'
-    if not last.exists(): return False
-    return torch.load(last, map_location='cpu', weights_only=True)['train_state']['step'] >= cfg.train.steps
+    return last.exists() and Checkpoint.load(last).step >= cfg.train.steps
 
 
 def _level_index(levels, target=0.5) -> int:
