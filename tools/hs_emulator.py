@@ -68,12 +68,11 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     z = model.encode(normalizer.normalize_state(x0), f_norm[inits])
     leads, sq_model, sq_pers, sq_clim, acc = [], [], [], [], []
     unstable_at = None
-    for s in range(1, steps + 1):
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device == 'cuda'):
-            z = model.step(z, f_norm[np.asarray(inits) + s - 1], held_out.grid)
-        z = z.float()
-        if s % every: continue
-        pred = normalizer.denormalize_state(model.decode(z))                         # (init, lat, lon, C)
+    step = _bf16_step(model, device)
+    for s, z, decoded in model.iter_unroll(z, lambda t: f_norm[np.asarray(inits) + t], steps, held_out.grid,
+                                           decode_every=every, step=step):
+        if decoded is None: continue
+        pred = normalizer.denormalize_state(decoded)                                  # (init, lat, lon, C)
         truth = held_out.states.get(member, torch.as_tensor(np.asarray(inits) + s, device=device))
         c = clim[None]                                                               # (1, lat, 1, C)
         err = lambda a: ((a - truth) ** 2 * w[..., None]).mean((1, 2)).mean(0)       # (C,) WB2: mean over inits, then sqrt
@@ -94,11 +93,12 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[])
     u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
     t0 = time.perf_counter()
-    for day in range(1, free_days + 1):
-        for s in range(dt_per_day):
-            with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device == 'cuda'):
-                z = model.step(z, f_norm[[0]], held_out.grid).float()    # Held–Suarez forcing is constant in time
-        x = normalizer.denormalize_state(model.decode(z))[0]                          # (lat, lon, C)
+    f0 = f_norm[[0]]                                                                  # Held–Suarez forcing is constant in time
+    for s, z, decoded in model.iter_unroll(z, lambda t: f0, free_days * dt_per_day, held_out.grid,
+                                           decode_every=dt_per_day, step=step):
+        if decoded is None: continue
+        day = s // dt_per_day
+        x = normalizer.denormalize_state(decoded)[0]                                  # (lat, lon, C)
         free['days'] = day
         free['global_mean_T'].append(float((x[..., pick['temperature']] * w[0]).mean()))
         free['max_abs_u'].append(float(x[..., u_channels].abs().max()))
@@ -110,6 +110,14 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
             break
     free['seconds'] = time.perf_counter() - t0
     return dict(level=float(layout.levels[k]), forecasts=table, free_run=free)
+
+
+def _bf16_step(model, device):
+    "`model.step` under bf16 autocast on a GPU, returning float32 latents (the step `iter_unroll` is given)."
+    def step(z, forcing, grid):
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=device == 'cuda'):
+            return model.step(z, forcing, grid).float()
+    return step
 
 
 @torch.no_grad()
@@ -125,7 +133,7 @@ def linear_growth(model, z, forcing, grid, iters=30, eps=1e-2, seed=0):
     energy = v.square().sum((0, 2, 3))                                               # (lat,)
     spec = torch.fft.rfft(v[0], dim=1).abs().square().sum((0, 2))                    # (m,) zonal wavenumbers
     short = float(spec[spec.shape[0] // 2:].sum() / spec.sum())                      # share at m >= nlon/4
-    return float(np.exp(np.mean(np.log(ratios[iters // 2:])))), (energy / energy.sum()).cpu().numpy(), short
+    return float(np.exp(np.mean(np.log(ratios[iters // 2:])))), (energy / energy.sum()).cpu().numpy(), short, spec.cpu().numpy()
 
 
 def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
@@ -136,11 +144,13 @@ def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
     forcing = torch.from_numpy(forcing_columns(ens.coords(), layout)).to(device)
     f = normalizer.normalize_forcing(forcing)[[0]]
     z = m.encode(normalizer.normalize_state(ens.states.get(member, [0])), f).float()
-    growth, energy, short = linear_growth(m, z, f, ens.grid)
+    growth, energy, short, spec = linear_growth(m, z, f, ens.grid)
+    truncation = int(str(ens.cfg.resolution).lstrip('TL'))                           # the data hold nothing above it
     lat = np.asarray(ens.grid.lat)
     top = np.argsort(energy)[::-1][:3]
     return dict(growth_per_step=growth, growth_per_6h=growth ** 12, polar_filter=m.cfg.polar_filter,
                 energy_poleward_80=float(energy[np.abs(lat) > 80].sum()), energy_short_waves=short,
+                energy_above_truncation=float(spec[truncation + 1:].sum() / spec.sum()), zonal_truncation=m.cfg.zonal_truncation,
                 top_lats=[float(lat[i]) for i in top], top_energy=[float(energy[i]) for i in top])
 
 
