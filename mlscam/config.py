@@ -168,6 +168,9 @@ class RolloutConfig:
     decode_every: int = setting(1, '> 0')                # decode (and write) every this many steps
     chunk_steps: int = setting(48, '> 0')                # steps held in memory before writing
     output: str = 'rollout.nc'
+    overwrite: bool = False                              # replace an existing output (never the checkpoint or an input)
+    compression_level: int = setting(4, ('>= 0', '<= 9'))   # zlib level of the NetCDF4 output (shuffled); 0 = uncompressed
+    least_significant_digit: int | None = None           # None = lossless; n: quantise to 10⁻ⁿ in each variable's units
     ensemble: int = setting(0, '>= 0')                   # extra perturbed members; 0 = deterministic only
     perturbation: float = setting(0., '>= 0')            # members' initial noise, in tendency std (or latent spread)
     instability_factor: float = setting(10., '> 0', allow_inf=True)      # stop when a decoded value lies this many training std beyond

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import math
 import os
+import re
 import signal
 import threading
 import warnings
@@ -26,15 +28,17 @@ import torch
 import xarray as xr
 
 from .config import ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict
-from .data import (COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, canonicalise, check_times,
-                         forcing_columns, open_dataset, source_of, to_columns)
+from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalise,
+                         check_times, file_name_of, forcing_columns, level_indices, open_dataset, source_of, to_columns)
 from .grid import Grid, lat_weights
 from .model import MLSCAM, Checkpoint
 
 # %% auto #0
-__all__ = ['TIME_DEPENDENT_FORCINGS', 'RolloutModel', 'load_rollout_model', 'open_initial_state', 'valid_times',
-           'ForcingSchedule', 'output_channels', 'RolloutWriter', 'Instability', 'HealthReference', 'health_reference',
-           'field_health', 'health_departures', 'find_instability', 'RolloutResult', 'RolloutUnstable', 'run', 'main']
+__all__ = ['TIME_DEPENDENT_FORCINGS', 'FILL_VALUE', 'CF_STANDARD_NAMES', 'RolloutModel', 'load_rollout_model',
+           'open_initial_state', 'valid_times', 'ForcingSchedule', 'output_channels', 'coordinate_attrs',
+           'variable_attrs', 'vertical_terms', 'RolloutWriter', 'Instability', 'HealthReference', 'health_reference',
+           'field_health', 'health_departures', 'find_instability', 'RolloutResult', 'RolloutUnstable', 'Terminated',
+           'run', 'main']
 
 # %% ../nbs/07_rollout.ipynb #90dcfcb0
 @dataclass
@@ -91,7 +95,7 @@ def _time_index(ds: xr.Dataset, time, where: str) -> int:
     return int(loc)
 
 def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Dataset, pd.Timedelta | None]:
-    "The initial state at `time` (index or timestamp), canonical and checked against the checkpoint → (dataset of one time, the data's time step)."
+    "The initial state at `time` (an index or timestamp, or a list of them), canonical and checked against the checkpoint → (dataset of those times, the data's time step)."
     where, layout = _where(initial_state), rm.layout
     static = [f for f in layout.forcings if f in STATIC_FORCINGS]
     args = (layout.variables, layout.levels, layout.surface, static)
@@ -105,7 +109,11 @@ def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Data
         raise ValueError(f"initial state {where} is on the grid {grid}, but checkpoint {rm.path} was trained on {rm.grid}")
     layout.check_compatible(ColumnLayout.from_dataset(ds, layout), f'checkpoint {rm.path} and initial state {where}')
     data_step = check_times(ds)
-    return ds.isel(time=[_time_index(ds, time, where)]), data_step
+    many = isinstance(time, (list, tuple, np.ndarray, pd.Index))
+    if many and not len(time): raise ValueError(f"initial state {where}: the list of initial times is empty")
+    index = [_time_index(ds, t, where) for t in (time if many else [time])]
+    if len(set(index)) < len(index): raise ValueError(f"initial state {where}: initial times {list(time)} name a time twice")
+    return ds.isel(time=index), data_step
 
 # %% ../nbs/07_rollout.ipynb #6d6e61be
 TIME_DEPENDENT_FORCINGS = tuple(f for f in COMPUTED_FORCINGS if f not in ('sin_lat', 'cos_lat'))
@@ -149,28 +157,28 @@ class ForcingSchedule:
         return at
 
 # %% ../nbs/07_rollout.ipynb #67030c83
-_RESERVED_HEADER = 8192   # bytes kept free in the header for the attributes set at the end
+FILL_VALUE = np.float32(netCDF4.default_fillvals['f4'])   # 9.97e36, netCDF's default for floats: every reader knows it
+CF_STANDARD_NAMES = dict(temperature='air_temperature', u_component_of_wind='eastward_wind',
+                         v_component_of_wind='northward_wind', geopotential='geopotential',
+                         surface_pressure='surface_air_pressure', specific_humidity='specific_humidity')
+_PRESSURE_UNITS = ('Pa', 'hPa', 'kPa', 'mbar', 'millibar', 'hectopascal', 'hectopascals', 'pascal', 'pascals', 'bar', 'atm')
 
 def _nc_attr(value):
-    "An attribute value that classic NetCDF can store (no int64, no bool, no None)."
+    "An attribute value that NetCDF stores as itself (bool → int; None, lists and dicts → JSON)."
     if isinstance(value, (bool, np.bool_)): return int(value)
-    if isinstance(value, (int, np.integer)): return int(value) if abs(int(value)) < 2**31 else float(value)
-    if isinstance(value, (float, np.floating, str)): return value
-    if isinstance(value, np.ndarray) and value.dtype.kind in 'fiu':
-        return value.astype(np.float64 if value.dtype.kind == 'f' or np.abs(value).max(initial=0) >= 2**31 else np.int32)
+    if isinstance(value, (int, np.integer, float, np.floating, str)): return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in 'fiu': return value
     return json.dumps(value, default=str)
 
-def _copy_attrs(var, attrs: dict):
-    for k, v in attrs.items():
-        if k.startswith('_') or k in ('coordinates', 'bounds'): continue
-        var.setncattr(k, _nc_attr(v))
+def _iso_time(t) -> str:
+    "ISO 8601 of a numpy or cftime time, to the second."
+    return (t.isoformat() if hasattr(t, 'calendar') else pd.Timestamp(t).isoformat())[:19]
 
 def _time_units(t0, time_step: pd.Timedelta) -> tuple[str, float, str]:
     "CF units, the value of one step in those units, and the calendar for times counted from `t0`."
     unit, size = ('minutes', 60.) if time_step.total_seconds() % 60 == 0 else ('seconds', 1.)
     calendar = getattr(t0, 'calendar', None) or 'proleptic_gregorian'
-    start = t0.strftime('%Y-%m-%d %H:%M:%S') if hasattr(t0, 'calendar') else pd.Timestamp(t0).strftime('%Y-%m-%d %H:%M:%S')
-    return f'{unit} since {start}', time_step.total_seconds() / size, calendar
+    return f'{unit} since {_iso_time(t0).replace("T", " ")}', time_step.total_seconds() / size, calendar
 
 def output_channels(layout: ColumnLayout, variables=None) -> tuple[list[str], list[int]]:
     "The variables to write (the layout's order; all when None) and the state channels holding them."
@@ -185,73 +193,200 @@ def output_channels(layout: ColumnLayout, variables=None) -> tuple[list[str], li
         else: channels.append(len(layout.variables) * nl + layout.surface.index(v))
     return chosen, channels
 
+# %% ../nbs/07_rollout.ipynb #70756ea0
+def coordinate_attrs(name: str, attrs: dict) -> dict:
+    "CF attributes of the `lat`, `lon` or `level` coordinate, from the input's `attrs` (level: its units and standard name kept)."
+    if name == 'lat': return dict(standard_name='latitude', long_name='latitude', units='degrees_north', axis='Y')
+    if name == 'lon': return dict(standard_name='longitude', long_name='longitude', units='degrees_east', axis='X')
+    out = {k: attrs[k] for k in ('standard_name', 'long_name', 'units', 'positive', 'formula_terms', 'comment') if k in attrs}
+    units = str(out.get('units', ''))
+    if 'standard_name' not in out and units in _PRESSURE_UNITS: out.update(standard_name='air_pressure', positive='down')
+    if out.get('standard_name') == 'air_pressure': out.setdefault('positive', 'down')
+    if 'positive' not in out:                      # CF: a vertical axis not in pressure units says which way is up
+        out['positive'] = 'up' if units in ('m', 'km', 'meter', 'metre', 'meters', 'metres') else 'down'
+    out.setdefault('long_name', 'level'); out.setdefault('units', '1')
+    return dict(out, axis='Z')
+
+def variable_attrs(name: str, attrs: dict, units: str) -> dict:
+    "CF attributes of the written variable `name`: the checkpoint's `units`, a standard name, the input's long_name and comment."
+    out = dict(units=units, long_name=str(attrs.get('long_name', name.replace('_', ' '))))
+    if name in CF_STANDARD_NAMES: out['standard_name'] = CF_STANDARD_NAMES[name]
+    elif 'standard_name' in attrs: out['standard_name'] = str(attrs['standard_name'])
+    if 'comment' in attrs: out['comment'] = str(attrs['comment'])
+    return out
+
+# %% ../nbs/07_rollout.ipynb #5def20b3
+def _raw_input(initial_state, ds0: xr.Dataset) -> xr.Dataset | None:
+    "The initial state as given, before `canonicalise` (its first file, lazily), for the variables that the canonical form drops."
+    if isinstance(initial_state, xr.Dataset): return initial_state
+    sources = _sources(ds0)
+    if not sources: return None
+    path = sources[0]['path']
+    try: return xr.open_zarr(path) if os.path.isdir(path) or path.rstrip('/').endswith('.zarr') else xr.open_dataset(path)
+    except (OSError, ValueError): return None
+
+def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written: list[str]) -> tuple[dict, dict, list[str], list[str]]:
+    "The level's CF attributes, the formula-term variables to write {name: (dims, values, attrs)}, the problems that dropped `formula_terms`, auxiliary coordinates."
+    attrs = coordinate_attrs('level', ds0['level'].attrs)
+    if 'formula_terms' not in attrs: return attrs, {}, [], []
+    terms = re.findall(r'(\w+):\s*(\w+)', str(attrs['formula_terms']))
+    raw, scheme, extra, problems, names = None, ds0.attrs.get('mlscam_scheme', 'mlscam'), {}, [], {}
+    for term, var in terms:
+        canonical = next((c for c in CANONICAL_UNITS if var in file_name_of(c, scheme)[0]), var)
+        if var in ('level', 'lev', 'pressure_level'): names[term] = 'level'; continue
+        if canonical in layout.variables + layout.surface:
+            names[term] = canonical
+            if canonical not in written: problems.append(f'{canonical} is not written (add it to variables)')
+            continue
+        if var in ds0.variables: source = ds0                                     # kept by the data layer (CAM's hyam …)
+        else: source = raw = _raw_input(initial_state, ds0) if raw is None else raw
+        if source is None or var not in source.variables: problems.append(f'{var} is not in the initial state'); continue
+        raw = source
+        v = raw[var]
+        level_dim = next((d for d in ('lev', 'level', 'pressure_level') if d in v.dims), None)
+        if v.ndim > 1 or (v.ndim == 1 and level_dim is None):
+            problems.append(f'{var} has dims {v.dims}, expected none or the level'); continue
+        values = np.asarray(v.values, dtype=np.float64)
+        if level_dim: values = values[level_indices(raw[level_dim].values, layout.levels, f'{var} of the initial state')]
+        extra[var] = (('level',) if level_dim else (), values, {k: str(a) for k, a in v.attrs.items()
+                                                                 if k in ('long_name', 'units', 'standard_name')})
+        names[term] = var
+    hybrid = attrs.get('standard_name') == 'atmosphere_hybrid_sigma_pressure_coordinate'
+    if attrs['units'] != '1' and not (hybrid and {'a', 'b'} <= set(names) and not problems):
+        problems.append(f"the level's units {attrs['units']!r} are not those of {attrs.get('standard_name')} ('1')")
+    if problems:
+        attrs.pop('standard_name', None); formula = attrs.pop('formula_terms')
+        attrs['comment'] = f"the input's formula_terms '{formula}' are not written: {'; '.join(problems)}"
+        return attrs, {}, problems, []
+    formula = ' '.join(f'{t}: {n}' for t, n in names.items())
+    if attrs['units'] == '1': return dict(attrs, formula_terms=formula), extra, [], []
+    # CAM's lev is 1000·(a + b) in hPa: it stays the level (its values are the checkpoint's); the CF coordinate is a + b
+    a, b = extra[names['a']][1], extra[names['b']][1]
+    extra['hybrid_level'] = (('level',), a + b, dict(standard_name=attrs.pop('standard_name'), formula_terms=formula, units='1',
+                                                     positive='down', long_name='hybrid sigma-pressure coordinate a + b'))
+    attrs.pop('formula_terms')
+    return dict(attrs, comment='the parametric vertical coordinate is hybrid_level (a + b)'), extra, [], ['hybrid_level']
+
+# %% ../nbs/07_rollout.ipynb #b567f9bc
+def _fsync(path: Path) -> None:
+    "Flush `path` (a file, or a directory after a rename) to the disk."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
 class RolloutWriter:
-    "Append decoded states to `path + '.partial'` (classic NetCDF, unlimited time) chunk by chunk; `finish` renames it to `path`."
+    "Append decoded states chunk by chunk to `path + '.partial'` (NetCDF4, compressed), fsynced; `finish` renames it to `path`."
     def __init__(self, path, template: xr.Dataset, layout: ColumnLayout, variables: list[str], time_step,
-                 members: int | None = None, attrs: dict | None = None):
+                 members: int | None = None, attrs: dict | None = None, lead_steps=None, vertical: tuple | None = None,
+                 complevel: int = 4, least_significant_digit: int | None = None):
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + '.partial')
-        self.variables, self.layout, self.members = list(variables), layout, members
-        self.n, self.last_step = 0, 0   # records written, model step of the last one
+        self.variables, self.layout, self.members, self.dt = list(variables), layout, members, pd.Timedelta(time_step)
+        self.forecast = lead_steps is not None
+        self.n, self.last_step, self.inits = 0, 0, 0   # records written, model step of the last one, init times begun
         t0 = template.time.values[0]
-        units, self.step_value, calendar = _time_units(t0, pd.Timedelta(time_step))
-        try: nc = netCDF4.Dataset(self.tmp, 'w', format='NETCDF3_64BIT_OFFSET')
+        self.units, self.step_value, self.calendar = _time_units(t0, self.dt)
+        try: nc = netCDF4.Dataset(self.tmp, 'w', format='NETCDF4')
         except OSError as e: raise OSError(f"output {self.path}: cannot write {self.tmp}: {e}") from None
         self.nc = nc
-        nc.createDimension('time', None)
-        member_dims = ()
-        if members is not None:
-            nc.createDimension('member', members); member_dims = ('member',)
         level_vars = [v for v in variables if v in layout.variables]
-        if level_vars: nc.createDimension('level', len(layout.levels))
-        nc.createDimension('lat', template.sizes['lat']); nc.createDimension('lon', template.sizes['lon'])
-        tv = nc.createVariable('time', 'f8', ('time',))
-        tv.setncatts(dict(units=units, calendar=calendar, standard_name='time', long_name='valid time', axis='T'))
-        sv = nc.createVariable('step', 'i4', ('time',))
-        sv.setncatts(dict(long_name='model time steps since the initial state', units='1'))
-        coords = [('lat', template.lat.values), ('lon', template.lon.values)]
-        if level_vars: coords.insert(0, ('level', np.asarray(layout.levels, dtype=np.float64)))
-        for name, values in coords:
-            v = nc.createVariable(name, 'f8', (name,))
-            _copy_attrs(v, template[name].attrs)
-            v[:] = values
+        if self.forecast: self._forecast_axes(np.asarray(lead_steps, dtype=np.int64))
+        else: self._time_axis()
+        record = ('init_time', 'lead_time') if self.forecast else ('time',)
         if members is not None:
+            nc.createDimension('member', members)
             m = nc.createVariable('member', 'i4', ('member',))
-            m.setncatts(dict(long_name='ensemble member (0 = unperturbed)', units='1'))
-            m[:] = np.arange(members)
+            m.setncatts(dict(long_name='ensemble member (0 = unperturbed)', units='1')); m[:] = np.arange(members)
+        level_attrs, terms, _, aux = vertical or (coordinate_attrs('level', template['level'].attrs if 'level' in template else {}), {}, [], [])
+        coords = [('lat', template.lat.values, coordinate_attrs('lat', {})), ('lon', template.lon.values, coordinate_attrs('lon', {}))]
+        if level_vars: coords.insert(0, ('level', np.asarray(layout.levels, dtype=np.float64), level_attrs))
+        for name, values, cf in coords:
+            nc.createDimension(name, len(values))
+            v = nc.createVariable(name, 'f8', (name,)); v.setncatts(cf); v[:] = values
+        for name, (dims, values, cf) in (terms if level_vars else {}).items():
+            v = nc.createVariable(name, 'f8', dims); v.setncatts(cf); v[...] = values
+        members_dim = ('member',) if members is not None else ()
         for name in variables:
-            dims = ('time', *member_dims, 'level', 'lat', 'lon') if name in layout.variables else ('time', *member_dims, 'lat', 'lon')
-            v = nc.createVariable(name, 'f4', dims)
-            _copy_attrs(v, template[name].attrs if name in template else dict(units=layout.units.get(name, '')))
-            v.setncattr('coordinates', 'step')                                  # `step` is a coordinate along time
+            dims = (*record, *members_dim, *(('level',) if name in layout.variables else ()), 'lat', 'lon')
+            chunks = tuple(1 if d in (*record, 'member') else nc.dimensions[d].size for d in dims)   # one field a chunk
+            v = nc.createVariable(name, 'f4', dims, compression='zlib' if complevel else None, complevel=complevel or 4,
+                                  shuffle=bool(complevel), chunksizes=chunks, fill_value=FILL_VALUE,
+                                  least_significant_digit=least_significant_digit)
+            v.set_var_chunk_cache(size=4 * math.prod(chunks), nelems=1, preemption=1.)   # written once, never read back: cache one chunk
+            v.setncatts(variable_attrs(name, template[name].attrs if name in template else {}, layout.units.get(name, '1')))
+            v.setncattr('coordinates', ' '.join(['step', *(['valid_time'] if self.forecast else []),
+                                                 *(aux if name in layout.variables else [])]))
         nc.setncatts({k: _nc_attr(v) for k, v in {'Conventions': 'CF-1.8', **(attrs or {})}.items()})
+        nc.setncattr('mlscam_layout', 'forecast' if self.forecast else 'trajectory')
         nc.setncattr('mlscam_status', 'running')
-        nc.setncattr('mlscam_reserved', ' ' * _RESERVED_HEADER)
-        nc.sync()
+        self._sync()
 
-    def append(self, steps, states: np.ndarray) -> None:
+    def _time_axis(self):
+        "The trajectory layout: an unlimited `time` (valid times) with the model `step` along it."
+        nc = self.nc
+        nc.createDimension('time', None)
+        nc.createVariable('time', 'f8', ('time',)).setncatts(dict(units=self.units, calendar=self.calendar,
+                                                                 standard_name='time', long_name='valid time', axis='T'))
+        nc.createVariable('step', 'i4', ('time',)).setncatts(dict(long_name='model time steps since the initial state', units='1'))
+
+    def _forecast_axes(self, lead_steps: np.ndarray):
+        "The forecast layout: an unlimited `init_time`, a fixed `lead_time` (0 included), `valid_time` = init + lead."
+        nc, self.lead_steps = self.nc, lead_steps
+        nc.createDimension('init_time', None); nc.createDimension('lead_time', len(lead_steps))
+        nc.createVariable('init_time', 'f8', ('init_time',)).setncatts(dict(
+            units=self.units, calendar=self.calendar, standard_name='forecast_reference_time', long_name='initial time'))
+        lead = nc.createVariable('lead_time', 'f8', ('lead_time',))
+        lead.setncatts(dict(units=self.units.split()[0], standard_name='forecast_period', long_name='lead time',
+                            dtype='timedelta64[ns]'))                   # xarray decodes it to timedeltas
+        lead[:] = lead_steps * self.step_value
+        nc.createVariable('valid_time', 'f8', ('init_time', 'lead_time'), fill_value=False).setncatts(dict(
+            units=self.units, calendar=self.calendar, standard_name='time', long_name='valid time'))
+        step = nc.createVariable('step', 'i4', ('lead_time',))
+        step.setncatts(dict(long_name='model time steps since the initial state', units='1')); step[:] = lead_steps
+
+    def begin(self, t0) -> None:
+        "Start the forecast from initial time `t0` (forecast layout): a new `init_time` record, its valid times."
+        t = pd.Timestamp(t0).to_pydatetime() if not hasattr(t0, 'calendar') else t0
+        i, self.inits, self.n, self.last_step, self.init_time = self.inits, self.inits + 1, 0, 0, _iso_time(t0)
+        value = float(netCDF4.date2num(t, self.units, self.calendar))
+        self.nc['init_time'][i] = value
+        self.nc['valid_time'][i] = value + self.lead_steps * self.step_value
+        self._sync()
+
+    def append(self, steps, states: np.ndarray | None) -> None:
         "Write outputs at model `steps` (n,), `states` (n, member, lat, lon, channel) in `output_channels` order, then sync."
         steps = np.asarray(steps, dtype=np.int64)
         n, nl, c = len(steps), len(self.layout.levels), 0
         if n == 0: return
-        i0, i1 = self.n, self.n + n
+        if self.forecast:
+            where = np.searchsorted(self.lead_steps, steps)                                  # (n,) lead indices
+            if (where >= len(self.lead_steps)).any() or (self.lead_steps[np.minimum(where, len(self.lead_steps) - 1)] != steps).any():
+                raise ValueError(f"steps {steps.tolist()} are not all lead steps of {self.path}")
+            index = (self.inits - 1, slice(int(where[0]), int(where[-1]) + 1))
+        else: index = (slice(self.n, self.n + n),)
         for name in self.variables:
             if name in self.layout.variables:
                 block = np.moveaxis(states[..., c:c + nl], -1, 2); c += nl                    # (n, member, level, lat, lon)
             else:
                 block = states[..., c]; c += 1                                                  # (n, member, lat, lon)
-            self.nc[name][i0:i1] = block if self.members is not None else block[:, 0]
-        self.nc['step'][i0:i1] = steps
-        self.nc['time'][i0:i1] = steps * self.step_value
-        self.n, self.last_step = i1, int(steps[-1])
-        self.nc.sync()
+            self.nc[name][index] = block if self.members is not None else block[:, 0]
+        if not self.forecast:
+            self.nc['step'][index] = steps
+            self.nc['time'][index] = steps * self.step_value
+        self.n, self.last_step = self.n + n, int(steps[-1])
+        self._sync()
+
+    def _sync(self) -> None:
+        "HDF5's buffers to the file, then the file to the disk: a kill after this leaves what was written readable."
+        self.nc.sync(); _fsync(self.tmp)
 
     def finish(self, status: str, **attrs) -> Path:
-        "Set `mlscam_status` (and `attrs`), close, and rename the temporary file to the output path."
-        self.nc.delncattr('mlscam_reserved')
+        "Set `mlscam_status` (and `attrs`), close, fsync, and rename the temporary file to the output path (atomic)."
         self.nc.setncatts({'mlscam_status': status, **{k: _nc_attr(v) for k, v in attrs.items()}})
         self.nc.close()
+        _fsync(self.tmp)
         os.replace(self.tmp, self.path)
+        _fsync(self.path.parent)
         return self.path
 
 # %% ../nbs/07_rollout.ipynb #0ca141bd
@@ -379,32 +514,66 @@ def _settings(config: RolloutConfig | None, overrides: dict) -> tuple[RolloutCon
     if opt.precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {opt.precision!r}")
     return cfg, opt
 
-def _check_output(path: Path, inputs) -> Path:
-    "The output path, after checking that its directory exists and is writable and that it is not an input."
+def _input_paths(inputs) -> list[Path]:
+    "The existing paths among `inputs` (a path, glob, list of them, or a Dataset: none), resolved."
+    items = [] if isinstance(inputs, xr.Dataset) else [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    found = []
+    for p in items:
+        p = Path(p).expanduser()
+        found += [p] if p.exists() else [Path(q) for q in sorted(glob.glob(str(p)))]
+    return [p.resolve() for p in found]
+
+def _check_output(path: Path, inputs, checkpoint=None, overwrite: bool = False) -> Path:
+    "The output path, after checking that its directory is writable, that it is not an input, and that it is new (unless `overwrite`)."
     path = Path(path).expanduser()
     if path.is_dir(): raise IsADirectoryError(f"output {path} is a directory; give a file name such as {path / 'rollout.nc'}")
     if not path.parent.is_dir(): raise FileNotFoundError(f"output {path}: the directory {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK): raise PermissionError(f"output {path}: the directory {path.parent} is not writable")
-    for p in ([] if isinstance(inputs, xr.Dataset) else [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)):
-        if Path(p).expanduser().exists() and Path(p).expanduser().resolve() == path.resolve():
-            raise ValueError(f"output {path} is the initial-state file; write the rollout somewhere else")
+    partial = path.with_name(path.name + '.partial')
+    for target in (path, partial):
+        if target.resolve() in _input_paths(inputs):
+            raise ValueError(f"output {target} is an initial-state file; write the rollout somewhere else")
+        if checkpoint is not None and target.resolve() in _input_paths(checkpoint):
+            raise ValueError(f"output {target} is the checkpoint; write the rollout somewhere else")
+    if not overwrite:
+        if path.exists(): raise FileExistsError(f"output {path} exists; pass overwrite=True (--overwrite) to replace it")
+        if partial.exists(): raise FileExistsError(f"output {path}: {partial} exists (a killed run, or one still writing); "
+                                                   "remove it, or pass overwrite=True (--overwrite)")
     return path
 
+def _check_not_source(path: Path, ds: xr.Dataset) -> None:
+    "Refuse an output that is one of the files the initial state was read from (a folder or glob of inputs included)."
+    for s in _sources(ds):
+        if Path(s['path']).expanduser().resolve() in (path.resolve(), path.with_name(path.name + '.partial').resolve()):
+            raise ValueError(f"output {path} is an initial-state file (the data opened {s['path']}); write the rollout somewhere else")
+
 # %% ../nbs/07_rollout.ipynb #2f6fd8a0
-class _DeferInterrupt:
-    "Hold Ctrl-C (SIGINT, main thread only) until the block is done, then raise it: a chunk is never written by half."
+class Terminated(SystemExit):
+    "SIGTERM during `run`: raised like Ctrl-C's KeyboardInterrupt, so the file is closed as partial; the process then exits with 143."
+    def __init__(self): super().__init__(128 + signal.SIGTERM)
+
+def _raise_signal(signum, frame=None):
+    if signum == signal.SIGINT: raise KeyboardInterrupt
+    raise Terminated()
+
+class _SignalsRaise:
+    "Inside (main thread only), SIGTERM raises `Terminated` as SIGINT raises KeyboardInterrupt; the old handlers come back after."
     def __enter__(self):
-        self.hit, self.old = False, None
-        if threading.current_thread() is threading.main_thread():
-            self.old = signal.signal(signal.SIGINT, lambda *_: setattr(self, 'hit', True))
+        self.old = signal.signal(signal.SIGTERM, _raise_signal) if threading.current_thread() is threading.main_thread() else None
         return self
     def __exit__(self, *exc):
-        if self.old is not None: signal.signal(signal.SIGINT, self.old)
-        if self.hit and exc[0] is None: raise KeyboardInterrupt
+        if self.old is not None: signal.signal(signal.SIGTERM, self.old)
 
-def _iso_time(t) -> str:
-    "ISO 8601 of a numpy or cftime time, to the second."
-    return (t.isoformat() if hasattr(t, 'calendar') else pd.Timestamp(t).isoformat())[:19]
+class _DeferInterrupt:
+    "Hold SIGINT and SIGTERM (main thread only) until the block is done, then raise them: a chunk is never written by half."
+    def __enter__(self):
+        self.hit, self.old = None, {}
+        if threading.current_thread() is threading.main_thread():
+            for s in (signal.SIGINT, signal.SIGTERM): self.old[s] = signal.signal(s, lambda signum, _: setattr(self, 'hit', signum))
+        return self
+    def __exit__(self, *exc):
+        for s, handler in self.old.items(): signal.signal(s, handler)
+        if self.hit is not None and exc[0] is None: _raise_signal(self.hit)
 
 def _version() -> str:
     from mlscam import __version__
@@ -473,9 +642,9 @@ def _instability(step: int, bad: tuple, layout: ColumnLayout, grid: Grid, t0, dt
 
 class _Outputs:
     "The decoded states of one chunk, kept on the device with their health until `flush` checks them and writes the healthy ones."
-    def __init__(self, writer: RolloutWriter, ref: HealthReference, channels: list[int], cfg: RolloutConfig, describe):
+    def __init__(self, writer: RolloutWriter, ref: HealthReference, channels: list[int], cfg: RolloutConfig, describe, written=0):
         self.writer, self.ref, self.channels, self.cfg, self.describe = writer, ref, channels, cfg, describe
-        self.kept, self.health, self.steps, self.written, self.instability = [], [], [], 0, None
+        self.kept, self.health, self.steps, self.written, self.instability = [], [], [], written, None
 
     def add(self, step: int, state: torch.Tensor) -> None:
         "Keep the output channels of `state` (member, lat, lon, n_state), physical, and its health."
@@ -487,9 +656,9 @@ class _Outputs:
         good, bad = find_instability(self.health, self.ref, self.cfg.instability_factor, self.cfg.drift_factor)
         if bad is not None: self.instability = self.describe(self.steps[good], bad)
         states = torch.stack(self.kept[:good]).cpu().numpy() if good else None       # (output, member, lat, lon, channel)
-        with _DeferInterrupt(): self.writer.append(self.steps[:good], states)
+        steps, self.kept, self.health, self.steps = self.steps[:good], [], [], []   # emptied first: a held signal raises after
+        with _DeferInterrupt(): self.writer.append(steps, states)
         self.written += good
-        self.kept, self.health, self.steps = [], [], []
         return self.instability
 
 class _Clock:
@@ -508,52 +677,85 @@ class _Clock:
 # %% ../nbs/07_rollout.ipynb #5ee0814a
 def run(checkpoint, initial_state, config: RolloutConfig | None = None, *, time=0, progress: bool = True,
         **overrides) -> RolloutResult:
-    "Roll `checkpoint` out from `initial_state` at `time` as `config` says, any setting overridden by keyword (`steps=`, `output=`, …)."
+    "Roll `checkpoint` out from `initial_state` at `time` (a list of times: the forecast layout) as `config` says, any setting overridden by keyword."
     cfg, opt = _settings(config, overrides)
-    out_path = _check_output(Path(cfg.output), initial_state)
+    forecast = isinstance(time, (list, tuple, np.ndarray, pd.Index))
+    out_path = _check_output(Path(cfg.output), initial_state, checkpoint, cfg.overwrite)
     dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     rm = load_rollout_model(checkpoint, dev)                                         # load
-    ds0, data_step = open_initial_state(initial_state, rm, time)
-    dt, grid, t0 = _model_time_step(rm, data_step, opt.time_step), _step_grid(rm, ds0), ds0.time.values[0]
-    schedule = ForcingSchedule(ds0, rm.layout, rm.normalizer, dev)
-    x0 = torch.from_numpy(to_columns(ds0, rm.layout)[0].astype(np.float32)).to(dev)  # (1, lat, lon, n_state) physical, finite
-    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=opt.precision == 'bf16')
-    z = _initial_latent(rm, x0, schedule(valid_times(t0, dt, [0])), cfg, opt, autocast)   # (member, lat, lon, latent)
+    inits, data_step = open_initial_state(initial_state, rm, time)                   # one time, or one per forecast
+    _check_not_source(out_path, inits)
+    dt, grid = _model_time_step(rm, data_step, opt.time_step), _step_grid(rm, inits)
+    schedule = ForcingSchedule(inits, rm.layout, rm.normalizer, dev)
     chosen, channels = output_channels(rm.layout, cfg.variables)
-    writer = RolloutWriter(out_path, ds0, rm.layout, chosen, dt, len(z) if cfg.ensemble else None,
-                           _output_attrs(rm, cfg, opt, dt, ds0, initial_state, dev))
-    ref = health_reference(rm.normalizer, x0, torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev))
-    outputs = _Outputs(writer, ref, channels, cfg, lambda s, bad: _instability(s, bad, rm.layout, grid, t0, dt, cfg.ensemble))
+    vertical = vertical_terms(initial_state, inits, rm.layout, chosen) if 'level' in inits.coords else None
+    members = cfg.ensemble + 1 if cfg.ensemble else None
+    writer = RolloutWriter(out_path, inits, rm.layout, chosen, dt, members, _output_attrs(rm, cfg, opt, dt, inits, initial_state, dev),
+                           lead_steps=np.arange(0, cfg.steps + 1, cfg.decode_every) if forecast else None, vertical=vertical,
+                           complevel=cfg.compression_level, least_significant_digit=cfg.least_significant_digit)
+    weights = torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev)
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=opt.precision == 'bf16')
     step = torch.compile(rm.model.step, fullgraph=True) if cfg.compile else rm.model.step   # the grid enters as plain ints
-    forcing = schedule.per_step(t0, dt, cfg.chunk_steps, cfg.steps, members=len(z))
-    clock = _Clock(dt, cfg.steps, progress)
-    try:
-        with torch.inference_mode(), autocast:                                        # step, decode, check, write
-            for t, _, x in rm.model.iter_unroll(z, forcing, cfg.steps, grid, cfg.decode_every,
-                                                step=lambda z, f, g: step(z, f, g).float()):
-                if x is not None: outputs.add(t, rm.normalizer.denormalize_state(x.float()))   # (member, lat, lon, n_state)
-                if t % cfg.chunk_steps and t < cfg.steps: continue                     # a chunk ends here: check and write it
-                if outputs.flush() is not None: raise _unstable(writer, outputs, clock)
-                clock.advance(t)
-    except RolloutUnstable: raise
-    except BaseException as e:
-        _stopped(writer, clock, e); raise
+    clock = _Clock(dt, cfg.steps * inits.sizes['time'], progress)
+    outputs = None
+    with _SignalsRaise():
+        try:
+            for k in range(inits.sizes['time']):                                          # one rollout per initial time
+                ds0 = inits.isel(time=[k])
+                t0 = ds0.time.values[0]
+                x0 = torch.from_numpy(to_columns(ds0, rm.layout)[0].astype(np.float32)).to(dev)   # (1, lat, lon, n_state) physical
+                z = _initial_latent(rm, x0, schedule(valid_times(t0, dt, [0])), cfg, opt, autocast)   # (member, lat, lon, latent)
+                outputs = _Outputs(writer, health_reference(rm.normalizer, x0, weights), channels, cfg,
+                                   lambda s, bad, t0=t0: _instability(s, bad, rm.layout, grid, t0, dt, cfg.ensemble),
+                                   outputs.written if outputs else 0)
+                if forecast:                                                              # lead 0: the initial state as read
+                    writer.begin(t0)
+                    with _DeferInterrupt(): writer.append([0], x0[..., channels].expand(len(z), -1, -1, -1)[None].cpu().numpy())
+                    outputs.written += 1
+                _roll(rm, z, schedule.per_step(t0, dt, cfg.chunk_steps, cfg.steps, members=len(z)), cfg, grid, step, autocast,
+                      outputs, lambda t, k=k: clock.advance(k * cfg.steps + t))
+        except _Tripped: raise _unstable(writer, outputs, clock, cfg.steps, inits.sizes['time']) from None
+        except BaseException as e:
+            _stopped(writer, outputs, clock, e, cfg.steps, inits.sizes['time']); raise
     writer.finish('complete', mlscam_steps_done=clock.done)
     return clock.result(out_path, 'complete', outputs.written)
 
-def _unstable(writer: RolloutWriter, outputs: _Outputs, clock: _Clock) -> RolloutUnstable:
+class _Tripped(Exception): "The instability flag tripped inside `_roll`."
+
+def _roll(rm, z, forcing, cfg, grid, step, autocast, outputs: _Outputs, advance) -> None:
+    "One rollout from the latent `z`: step, decode every `decode_every`, and check and write at every chunk's end."
+    with torch.inference_mode(), autocast:
+        for t, _, x in rm.model.iter_unroll(z, forcing, cfg.steps, grid, cfg.decode_every,
+                                            step=lambda z, f, g: step(z, f, g).float()):
+            if x is not None: outputs.add(t, rm.normalizer.denormalize_state(x.float()))   # (member, lat, lon, n_state)
+            if t % cfg.chunk_steps and t < cfg.steps: continue                     # a chunk ends here: check and write it
+            if outputs.flush() is not None: raise _Tripped()
+            advance(t)
+
+def _from(writer: RolloutWriter, steps: int, inits: int) -> tuple[int, str]:
+    "Steps before the current one of the current forecast, and ' from init_time … (k of n)' (forecast layout; else 0 and '')."
+    if not writer.forecast: return 0, ''
+    return (writer.inits - 1) * steps, f' from init_time {writer.init_time} ({writer.inits} of {inits})'
+
+def _unstable(writer: RolloutWriter, outputs: _Outputs, clock: _Clock, steps: int, inits: int) -> RolloutUnstable:
     "Close the file as partial, up to the step before the instability → the exception to raise."
     bad = outputs.instability
-    clock.done = bad.step - 1
-    status = f'partial: unstable at step {bad.step}'
+    before, where = _from(writer, steps, inits)
+    clock.done = before + bad.step - 1
+    status = f'partial: unstable at step {bad.step}{where}'
     writer.finish(status, mlscam_steps_done=clock.done, mlscam_instability=str(bad))
     return RolloutUnstable(bad, clock.result(writer.path, status, outputs.written, bad))
 
-def _stopped(writer: RolloutWriter, clock: _Clock, e: BaseException) -> None:
-    "Close the file as partial after Ctrl-C or an error, with every chunk written so far."
-    clock.done = writer.last_step
-    why = f'interrupted after step {clock.done}' if isinstance(e, KeyboardInterrupt) else \
-        f'stopped by {type(e).__name__} after step {clock.done}: {e}'
+def _stopped(writer: RolloutWriter, outputs, clock: _Clock, e: BaseException, steps: int, inits: int) -> None:
+    "Close the file as partial after Ctrl-C, SIGTERM or an error, with every healthy output decoded so far."
+    try:
+        if outputs is not None: outputs.flush()                                      # the outputs decoded since the last chunk
+    except Exception: pass                                                            # then the file keeps what it had
+    before, where = _from(writer, steps, inits)
+    clock.done = before + writer.last_step
+    at = f'at step {writer.last_step}{where}'
+    why = f'interrupted {at}' + (' by SIGTERM' if isinstance(e, Terminated) else '') if isinstance(e, (KeyboardInterrupt, Terminated)) \
+        else f'stopped by {type(e).__name__} {at}: {e}'
     writer.finish(f'partial: {why}', mlscam_steps_done=clock.done)
     clock.bar.close()
 
@@ -565,19 +767,23 @@ def _time_arg(text: str):
 
 def main(argv=None) -> int:
     "Console script `mlscam_rollout`: roll a checkpoint out from an initial state into a CF NetCDF file."
-    p = argparse.ArgumentParser(prog='mlscam_rollout', description=main.__doc__)
+    p, d = argparse.ArgumentParser(prog='mlscam_rollout', description=main.__doc__), RolloutConfig()
     p.add_argument('--checkpoint', required=True, help='model checkpoint (.pt) written by mlscam training')
     p.add_argument('--initial-state', required=True, nargs='+', help='NetCDF files, globs or a zarr store')
-    p.add_argument('--time', type=_time_arg, default=0, help='initial time: an index (0, -1) or a timestamp (default 0)')
+    p.add_argument('--time', type=_time_arg, nargs='+', default=[0],
+                   help='initial time: an index (0, -1) or a timestamp (default 0); several: one forecast file (init_time, lead_time)')
+    p.add_argument('--forecast', action='store_true', help='the forecast layout (init_time, lead_time) even for one initial time')
     p.add_argument('--steps', type=int, help='model time steps')
     p.add_argument('--output', help='output NetCDF file')
+    p.add_argument('--overwrite', action='store_true', default=None, help='replace an existing output file')
+    p.add_argument('--compression-level', type=int, help=f'zlib level 0-9 (default: rollout.compression_level, {d.compression_level})')
+    p.add_argument('--least-significant-digit', type=int, help='quantise to 10^-n in each variable\'s units (default: lossless)')
     p.add_argument('--decode-every', type=int, help='write every this many steps')
     p.add_argument('--chunk-steps', type=int, help='steps held in memory between writes')
     p.add_argument('--variables', nargs='+', help='variables to write (default: all)')
     p.add_argument('--ensemble', type=int, help='perturbed members besides the unperturbed one')
     p.add_argument('--perturbation', type=float, help='size of the initial perturbation')
     p.add_argument('--perturb', choices=['state', 'latent'], default='state', help='perturb the initial state or the latent')
-    d = RolloutConfig()
     p.add_argument('--instability-factor', type=float, help='stop when a value lies this many training std beyond the span of '
                    f'the training mean and the initial state (default: rollout.instability_factor, {d.instability_factor:g})')
     p.add_argument('--drift-factor', type=float, help='stop when the area-weighted global mean lies this many training std '
@@ -593,17 +799,19 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     cfg = config_from_args(a).rollout
     initial = a.initial_state[0] if len(a.initial_state) == 1 else a.initial_state
+    time = a.time if a.forecast or len(a.time) > 1 else a.time[0]
     try:
         res = run(a.checkpoint, initial, steps=a.steps, output=a.output, decode_every=a.decode_every, variables=a.variables,
-                  ensemble=a.ensemble, perturbation=a.perturbation, device=a.device, chunk_steps=a.chunk_steps, time=a.time,
+                  ensemble=a.ensemble, perturbation=a.perturbation, device=a.device, chunk_steps=a.chunk_steps, time=time,
+                  overwrite=a.overwrite, compression_level=a.compression_level, least_significant_digit=a.least_significant_digit,
                   instability_factor=a.instability_factor, time_step=a.time_step, perturb=a.perturb, seed=a.seed,
                   precision=a.precision, progress=not a.quiet, drift_factor=a.drift_factor, compile=a.compile, config=cfg)
     except RolloutUnstable as e:
         print(f'mlscam_rollout: {e}')
         return 3
-    except KeyboardInterrupt:
-        print('mlscam_rollout: interrupted; the steps done so far are in the output, marked partial')
-        return 130
+    except (KeyboardInterrupt, Terminated) as e:
+        print(f"mlscam_rollout: {'terminated' if isinstance(e, Terminated) else 'interrupted'}; the steps done so far are in the output, marked partial")
+        return 143 if isinstance(e, Terminated) else 130
     print(f'mlscam_rollout: wrote {res.outputs} outputs of {res.steps} steps to {res.path} '
           f'in {res.wall_seconds:.1f} s ({res.sypd:.3g} simulated years per day)')
     return 0
