@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import json
 import logging
@@ -28,12 +29,15 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'GRAVITY', 'VECTOR_VARIABLES', 'CANONICAL_UNITS', 'STATIC_FORCINGS', 'COMPUTED_FORCINGS', 'NAME_SCHEMES',
-           'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'ZARR_MARKERS', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST',
-           'detect_scheme', 'file_name_of', 'synthetic_dataset', 'level_indices', 'canonicalise', 'source_of',
-           'check_times', 'time_step', 'time_runs', 'check_complete', 'expand_paths', 'open_dataset',
-           'open_from_config', 'ColumnLayout', 'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns',
-           'compute_stats', 'stats_dataset', 'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset',
-           'remove_stale_work', 'sample_columns', 'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
+           'STANDARD_NAMES', 'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'HYBRID_COEFFICIENTS', 'VERTICAL_COORDINATES',
+           'ZARR_MARKERS', 'DROPPED_ON_OPEN', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST', 'detect_scheme',
+           'file_name_of', 'parse_units', 'units_conversion', 'same_units', 'convert_units', 'synthetic_dataset',
+           'level_indices', 'canonical_name', 'find_variable', 'canonicalise', 'level_pressure', 'interpolate_levels',
+           'source_of', 'check_times', 'time_step', 'time_labels', 'calendar_of', 'times_from_labels', 'time_runs',
+           'check_complete', 'expand_paths', 'open_dataset', 'open_from_config', 'dataset_name', 'ColumnLayout',
+           'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'stats_dataset',
+           'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset', 'remove_stale_work',
+           'sample_columns', 'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
 
 # %% ../nbs/02_data.ipynb #1f7ed0cd
 GRAVITY = 9.80665   # m s-2, converts CAM's geopotential height Z3 (m) to geopotential (m2 s-2)
@@ -49,8 +53,15 @@ NAME_SCHEMES = {   # canonical name -> (name in the file, scale to canonical uni
         temperature=('T', 1.0, 'K'), u_component_of_wind=('U', 1.0, 'm s-1'), v_component_of_wind=('V', 1.0, 'm s-1'),
         geopotential=('Z3', GRAVITY, 'm2 s-2'), surface_pressure=('PS', 1.0, 'Pa'), specific_humidity=('Q', 1.0, 'kg kg-1'),
         geopotential_at_surface=('PHIS', 1.0, 'm2 s-2'), land_sea_mask=('LANDFRAC', 1.0, '1'))),
-    'era5': dict(dims={'latitude': 'lat', 'longitude': 'lon', 'pressure_level': 'level', 'valid_time': 'time'}, variables={}),
+    'era5': dict(dims={'latitude': 'lat', 'longitude': 'lon', 'pressure_level': 'level', 'valid_time': 'time'}, variables=dict(
+        temperature=('t', 1.0, 'K'), u_component_of_wind=('u', 1.0, 'm s-1'), v_component_of_wind=('v', 1.0, 'm s-1'),
+        geopotential=('z', 1.0, 'm2 s-2'), surface_pressure=('sp', 1.0, 'Pa'), specific_humidity=('q', 1.0, 'kg kg-1'),
+        geopotential_at_surface=('z', 1.0, 'm2 s-2'), land_sea_mask=('lsm', 1.0, '1'))),   # CDS short names
 }
+STANDARD_NAMES = dict(   # canonical name -> CF standard names that identify it when the name is unknown
+    temperature=('air_temperature',), u_component_of_wind=('eastward_wind',), v_component_of_wind=('northward_wind',),
+    geopotential=('geopotential',), surface_pressure=('surface_air_pressure',), specific_humidity=('specific_humidity',),
+    geopotential_at_surface=('surface_geopotential', 'geopotential'), land_sea_mask=('land_binary_mask', 'land_area_fraction'))
 
 def detect_scheme(ds: xr.Dataset) -> str:
     "The naming scheme of a raw dataset: 'cam' (T, U, V, Z3, PS on lev), 'era5' (latitude/longitude dims) or 'mlscam'."
@@ -68,14 +79,69 @@ def file_name_of(name: str, scheme: str) -> tuple[list[str], float, str | None]:
         return [file_name, name], scale, units
     return [name], 1.0, CANONICAL_UNITS.get(name)
 
+# %% ../nbs/02_data.ipynb #8ecf6837
+_CF_EXPONENT = re.compile(r'(?<![\w.*])([A-Za-z_]+)(-?\d+)(?![\w.])')    # 's-1', 'm2': a CF exponent after a unit name
+
+@functools.lru_cache(maxsize=None)
+def _unit_registry():
+    import pint
+    ureg = pint.UnitRegistry()
+    ureg.define('gpm = meter')                                           # geopotential metre
+    ureg.define('fraction = [] = frac')
+    return ureg
+
+@functools.lru_cache(maxsize=None)
+def parse_units(text: str):
+    "The pint units of a CF/UDUNITS or Python-style units string ('m s-1', 'm s**-1', 'm/s', 'm2 s-2', '1', 'hPa'), or None."
+    t = str(text).strip()
+    if t in ('', '1', '-', 'none'): t = 'dimensionless'
+    t = re.sub(r'(?<=[A-Za-z])\.(?=[A-Za-z])', ' ', t)                   # UDUNITS 'm.s-1'
+    t = _CF_EXPONENT.sub(r'\1**\2', t.replace('^', '**').replace('%', 'percent'))
+    t = re.sub(r'(?<=[\w)])\s+(?=[\w(])', ' * ', t)                      # a space is a product
+    try: return _unit_registry().parse_units(t)
+    except Exception: return None
+
+def units_conversion(from_units: str, to_units: str, where: str = 'units') -> tuple[float, float]:
+    "(scale, offset) with `x_to = scale * x_from + offset`; an error naming `where` if the units cannot be converted."
+    if str(from_units).strip() == str(to_units).strip(): return 1.0, 0.0
+    a, b = parse_units(from_units), parse_units(to_units)
+    if a is None or b is None:
+        bad = from_units if a is None else to_units
+        raise ValueError(f"{where}: units {bad!r} are not understood (comparing {from_units!r} with {to_units!r}); "
+                         "give the variable CF units such as 'm s-1', 'K', 'Pa'")
+    Q = _unit_registry().Quantity
+    try: zero, one = Q(0.0, a).to(b).magnitude, Q(1.0, a).to(b).magnitude
+    except Exception:
+        raise ValueError(f"{where}: units {from_units!r} cannot be converted to {to_units!r} (different dimensions)") from None
+    scale, offset = float(one - zero), float(zero)
+    if abs(scale - 1) < 1e-12: scale = 1.0
+    if abs(offset) < 1e-12 * max(1.0, abs(scale)): offset = 0.0
+    return scale, offset
+
+def same_units(a: str, b: str) -> bool:
+    "Whether units strings `a` and `b` mean the same units (conversion is the identity); spelling does not matter."
+    try: return units_conversion(a, b) == (1.0, 0.0)
+    except ValueError: return False
+
+def convert_units(ds: xr.Dataset, units: dict, where: str = '<dataset>') -> xr.Dataset:
+    "`ds` with each variable named in `units` converted to those units (a checkpoint's, say), by meaning, lazily."
+    out = ds.copy()
+    for name, to in units.items():
+        if name not in ds.data_vars or not to or 'units' not in ds[name].attrs: continue
+        scale, offset = units_conversion(ds[name].units, to, f"{where}: variable {name!r}")
+        da = ds[name] if (scale, offset) == (1.0, 0.0) else ds[name] * np.asarray(scale, ds[name].dtype) + np.asarray(offset, ds[name].dtype)
+        out[name] = da.assign_attrs(ds[name].attrs, units=to)
+    return out
+
 # %% ../nbs/02_data.ipynb #91313584
 def synthetic_dataset(nlat=4, nlon=8, levels=(250., 500., 850.), times=6, step='6h', seed=0, scheme='mlscam',
                       lat_descending=False, lon_180=False, static=True, dtype=np.float32, start='2000-01-01',
-                      poles=False) -> xr.Dataset:
-    "A random but smooth atmosphere on an equiangular grid in the naming `scheme`, for tests and benchmarks."
+                      poles=False, calendar='standard', hybrid=False) -> xr.Dataset:
+    "A random but smooth atmosphere on an equiangular grid in the naming `scheme` (or 'cds'), for tests and benchmarks."
     rng = np.random.default_rng(seed)
     grid = Grid.equiangular(nlat, nlon, poles=poles)
-    time = pd.date_range(start, periods=times, freq=step)
+    time = pd.date_range(start, periods=times, freq=step) if calendar == 'standard' else \
+        xr.date_range(start, periods=times, freq=step, calendar=calendar, use_cftime=True)   # cftime: noleap, 360_day, …
     level = np.asarray(levels, dtype=np.float64)
     shape = (times, len(level), nlat, nlon)
     coslat = np.cos(np.deg2rad(grid.lat))[None, None, :, None]
@@ -98,12 +164,29 @@ def synthetic_dataset(nlat=4, nlon=8, levels=(250., 500., 850.), times=6, step='
         ds['geopotential'] = (ds.geopotential / GRAVITY).astype(dtype).assign_attrs(units='m', long_name='geopotential height')
         renames = {k: v[0] for k, v in NAME_SCHEMES['cam']['variables'].items() if k in ds}
         ds = ds.rename(renames).rename({'level': 'lev'})
+        if hybrid:                                                   # p = hyam·P0 + hybm·PS equals `levels` (hPa) where PS = P0
+            b = np.clip((level / 1000 - 0.2) / 0.8, 0, None)
+            ds = ds.assign(hyam=('lev', level / 1000 - b, dict(long_name='hybrid A coefficient at layer midpoints')),
+                           hybm=('lev', b, dict(long_name='hybrid B coefficient at layer midpoints')),
+                           P0=((), 1e5, dict(long_name='reference pressure', units='Pa')))
+            ds['lev'].attrs.update(long_name='hybrid level at midpoints (1000*(A+B))', units='level')
     elif scheme == 'era5': ds = ds.rename(lat='latitude', lon='longitude')
+    elif scheme == 'cds':                                            # ERA5 as the Climate Data Store delivers it
+        cds = dict(temperature=('t', 'K', 'air_temperature'), u_component_of_wind=('u', 'm s**-1', 'eastward_wind'),
+                   v_component_of_wind=('v', 'm s**-1', 'northward_wind'), geopotential=('z', 'm**2 s**-2', 'geopotential'),
+                   surface_pressure=('sp', 'Pa', 'surface_air_pressure'))
+        ds = ds.drop_vars(list(STATIC_FORCINGS), errors='ignore').isel(lat=slice(None, None, -1) if not lat_descending else slice(None))
+        for k, (short, units, standard) in cds.items(): ds[k].attrs.update(units=units, standard_name=standard, GRIB_shortName=short)
+        ds = ds.rename({k: v[0] for k, v in cds.items()}).rename(lat='latitude', lon='longitude', level='pressure_level', time='valid_time')
+        ds['pressure_level'].attrs.update(units='hPa', long_name='pressure', standard_name='air_pressure')
+        ds = ds.assign_coords(number=0, expver=('valid_time', np.full(times, '0001')))
     elif scheme != 'mlscam': raise ValueError(f"synthetic_dataset: unknown scheme {scheme!r}")
     return ds
 
-# %% ../nbs/02_data.ipynb #86007408
+# %% ../nbs/02_data.ipynb #368ba583
 LEVEL_DIMS, SURFACE_DIMS, STATIC_DIMS = ('time', 'level', 'lat', 'lon'), ('time', 'lat', 'lon'), ('lat', 'lon')
+HYBRID_COEFFICIENTS = ('hyam', 'hybm', 'P0')   # CAM: p = hyam · P0 + hybm · PS at the levels' midpoints
+VERTICAL_COORDINATES = ('native', 'pressure', 'sigma')   # levels as in the file, or interpolated to pressure / sigma
 
 def level_indices(available, wanted, where: str = 'data') -> np.ndarray:
     "Indices of the `wanted` levels in `available` (to a relative 1e-6); an error lists the missing ones."
@@ -115,11 +198,80 @@ def level_indices(available, wanted, where: str = 'data') -> np.ndarray:
                        f"{[float(a) for a in available]}")
     return match.argmax(1)
 
+def _fits(da: xr.DataArray, dims) -> bool:
+    "Whether `da` has `dims` (a static field may carry a time dim, of which the first time is used)."
+    return set(da.dims) - ({'time'} if tuple(dims) == STATIC_DIMS else set()) == set(dims)
+
+def canonical_name(name: str, raw: xr.Dataset, dims=LEVEL_DIMS, scheme: str = 'auto') -> str:
+    "The canonical name of a variable requested as `name`: itself if canonical or unknown, else by its file name or CF standard_name."
+    if name in CANONICAL_UNITS or name not in raw.data_vars: return name
+    standard = raw[name].attrs.get('standard_name')
+    schemes = NAME_SCHEMES.values() if scheme == 'auto' else [NAME_SCHEMES[scheme]]
+    known = [c for c in CANONICAL_UNITS if (c in STATIC_FORCINGS) == (tuple(dims) == STATIC_DIMS) and
+             (any(s['variables'].get(c, ('',))[0] == name for s in schemes) or standard in STANDARD_NAMES.get(c, ()))]
+    return known[0] if len(known) == 1 and _fits(raw[name], dims) else name
+
+def find_variable(raw: xr.Dataset, name: str, dims, scheme: str, path: str = '<dataset>') -> str:
+    "The file variable of canonical `name` with `dims`: the scheme's names first, then a unique CF `standard_name`."
+    tried, _, _ = file_name_of(name, scheme)
+    named = [n for n in tried if n in raw.data_vars]
+    for n in named:
+        if _fits(raw[n], dims): return n
+    standards = STANDARD_NAMES.get(name, ())
+    by_standard = [n for n in raw.data_vars if raw[n].attrs.get('standard_name') in standards and _fits(raw[n], dims)]
+    if len(by_standard) > 1:
+        raise KeyError(f"{path}: variable {name!r}: several variables have standard_name {list(standards)} and dimensions "
+                       f"{dims}: {by_standard}; name the one to use in data.variables")
+    if by_standard: return by_standard[0]
+    if named: raise ValueError(f"{path}: variable {named[0]!r} ({name}) has dimensions {raw[named[0]].dims}, expected {dims}")
+    raise KeyError(f"{path}: variable {name!r} not found (names tried: {tried}, standard_name {list(standards)}, naming scheme "
+                   f"{scheme!r}); the file has {sorted(map(str, raw.data_vars))}")
+
+# %% ../nbs/02_data.ipynb #e52a2b87
+def _in_canonical_units(da: xr.DataArray, name: str, file_name: str, scheme: str, path: str) -> xr.DataArray:
+    "`da` converted to the canonical units of `name` (by meaning; geopotential height × g); unknown variables as they are."
+    _, scheme_scale, units = file_name_of(name, scheme)
+    attrs, have = dict(da.attrs), da.attrs.get('units')
+    if units is None: return da
+    if not have:                                                             # no units: trust the naming scheme
+        scale, offset, why = scheme_scale, 0.0, f"{name} = {scheme_scale:g} * {file_name} (geopotential height in m times g)"
+    elif name in ('geopotential', 'geopotential_at_surface') and parse_units(have) is not None and \
+            parse_units(have).dimensionality == parse_units('m').dimensionality:
+        scale, offset = units_conversion(have, 'm', f"{path}: variable {file_name!r} ({name})")
+        scale, why = scale * GRAVITY, f"{name} = {scale * GRAVITY:g} * {file_name} (geopotential height in {have} times g)"
+    else:
+        scale, offset = units_conversion(have, units, f"{path}: variable {file_name!r} ({name})")
+        why = f"{name} = {scale:g} * {file_name}" + (f" + {offset:g}" if offset else '') + f" (converted from {have})"
+    if (scale, offset) != (1.0, 0.0):
+        da = da * np.asarray(scale, dtype=da.dtype) + np.asarray(offset, dtype=da.dtype)
+        attrs.update(long_name=name.replace('_', ' '), comment=why)
+    return da.assign_attrs(attrs, units=units)
+
+def _pressure_level_in_hpa(ds: xr.Dataset) -> xr.Dataset:
+    "A `level` coordinate in pressure units (Pa, mbar, …) converted to hPa; other levels (sigma, hybrid, model) unchanged."
+    units = ds.level.attrs.get('units') if 'level' in ds.coords else None
+    parsed = parse_units(units) if units else None
+    if parsed is None or parsed.dimensionality != parse_units('Pa').dimensionality: return ds
+    scale, _ = units_conversion(units, 'hPa')
+    if scale == 1.0: return ds.assign_coords(level=ds.level.assign_attrs(units='hPa'))
+    return ds.assign_coords(level=(ds.level * scale).assign_attrs(ds.level.attrs, units='hPa'))
+
+def _hybrid_coefficients(raw: xr.Dataset, path: str) -> dict:
+    "CAM's hybrid coefficients hyam, hybm (on `level`) and P0 as coordinates, if the file has them (P0 = 1e5 Pa if absent)."
+    if not {'hyam', 'hybm'} <= set(raw.variables) or 'level' not in raw['hyam'].dims: return {}
+    p0 = raw['P0'] if 'P0' in raw.variables else xr.DataArray(1e5, attrs=dict(units='Pa', long_name='reference pressure'))
+    if 'P0' not in raw.variables: log.warning('%s: hybrid coefficients without P0; using P0 = 100000 Pa (CAM\'s value)', path)
+    scale, _ = units_conversion(p0.attrs.get('units', 'Pa'), 'Pa', f"{path}: variable 'P0'")
+    return dict(hyam=raw['hyam'].reset_coords(drop=True), hybm=raw['hybm'].reset_coords(drop=True),
+                P0=(p0 * scale).reset_coords(drop=True).assign_attrs(p0.attrs, units='Pa'))
+
+# %% ../nbs/02_data.ipynb #640af45f
 def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto', variables=None, levels=None,
-                 surface=(), static=()) -> xr.Dataset:
-    "One raw dataset in canonical names, dims and order, holding only the requested fields; errors name `path`."
+                 surface=(), static=(), vertical: str = 'native') -> xr.Dataset:
+    "One raw dataset in canonical names, units, dims and order, holding only the requested fields; errors name `path`."
     scheme = detect_scheme(raw) if scheme == 'auto' else scheme
     file_name_of('temperature', scheme)                                      # checks the scheme name
+    if vertical not in VERTICAL_COORDINATES: raise ValueError(f"vertical={vertical!r} is not one of {VERTICAL_COORDINATES}")
     renames = {k: v for k, v in NAME_SCHEMES[scheme]['dims'].items() if k in raw.dims or k in raw.coords}
     raw = raw.rename(renames)
     for dim in ('time', 'lat', 'lon'):
@@ -127,29 +279,31 @@ def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto',
             raise ValueError(f"{path}: no {dim!r} dimension after applying the {scheme!r} naming scheme; "
                              f"the file has dimensions {sorted(map(str, raw.dims))}")
     if variables is None:   # every known level variable present in the file
-        variables = [v for v in CANONICAL_UNITS if v not in STATIC_FORCINGS and v not in surface
-                     and any(n in raw.data_vars and 'level' in raw[n].dims for n in file_name_of(v, scheme)[0])]
-    out = {}
-    for name, dims in [(v, LEVEL_DIMS) for v in variables] + [(s, SURFACE_DIMS) for s in surface] + \
-                      [(s, STATIC_DIMS) for s in static]:
-        tried, scale, units = file_name_of(name, scheme)
-        found = [n for n in tried if n in raw.data_vars]
-        if not found:
-            raise KeyError(f"{path}: variable {name!r} not found (names tried: {tried}, naming scheme {scheme!r}); "
-                           f"the file has {sorted(map(str, raw.data_vars))}")
-        da = raw[found[0]]
+        variables = [v for v in CANONICAL_UNITS if v not in STATIC_FORCINGS and v != 'surface_pressure' and v not in surface
+                     and 'level' in raw.dims and _has_variable(raw, v, scheme)]
+    needs_ps = vertical != 'native' and 'surface_pressure' not in [canonical_name(s, raw, SURFACE_DIMS, scheme) for s in surface]
+    out, file_names = {}, {}
+    for requested, dims in [(v, LEVEL_DIMS) for v in variables] + [(s, SURFACE_DIMS) for s in surface] + \
+                           [('surface_pressure', SURFACE_DIMS)] * needs_ps + [(s, STATIC_DIMS) for s in static]:
+        name = canonical_name(requested, raw, dims, scheme)
+        found = requested if requested in raw.data_vars else find_variable(raw, name, dims, scheme, path)
+        if name in out:
+            raise ValueError(f"{path}: {file_names[name]!r} and {requested!r} are both the variable {name!r}; request it once")
+        if name != requested: log.info('%s: variable %r read as %r', path, requested, name)
+        da = raw[found]
         if name in STATIC_FORCINGS and 'time' in da.dims: da = da.isel(time=0, drop=True)
         if set(da.dims) != set(dims):
-            raise ValueError(f"{path}: variable {found[0]!r} ({name}) has dimensions {da.dims}, expected {dims}")
-        attrs = dict(da.attrs)
-        if scale != 1.0:
-            da = da * np.asarray(scale, dtype=da.dtype)
-            attrs.update(units=units, long_name=name.replace('_', ' '),
-                         comment=f"{name} = {scale:g} * {found[0]} (CAM geopotential height in m times g)")
-        elif units is not None and 'units' not in attrs: attrs['units'] = units
-        out[name] = da.transpose(*dims).assign_attrs(attrs).rename(name)
+            raise ValueError(f"{path}: variable {found!r} ({name}) has dimensions {da.dims}, expected {dims}")
+        da = _in_canonical_units(da, name, found, scheme, path)
+        out[name], file_names[name] = da.transpose(*dims).rename(name), requested
+        if found != name: out[name].attrs['mlscam_file_name'] = found
     ds = xr.Dataset(out, attrs=raw.attrs).reset_coords(drop=True)
-    if levels is not None and 'level' in ds.dims:
+    if 'level' in ds.dims: ds = _pressure_level_in_hpa(ds.assign_coords(_hybrid_coefficients(raw, path)))
+    if vertical != 'native':
+        if levels is None: raise ValueError(f"{path}: vertical={vertical!r} needs the levels to interpolate to (data.levels)")
+        ds = interpolate_levels(ds, levels, vertical, path)
+        if needs_ps: ds = ds.drop_vars('surface_pressure')
+    elif levels is not None and 'level' in ds.dims:
         ds = ds.isel(level=level_indices(ds.level.values, levels, f"{path}: level coordinate"))
     if 'level' in ds.dims and len(np.unique(ds.level.values)) != ds.sizes['level']:
         raise ValueError(f"{path}: duplicated levels {ds.level.values.tolist()}")
@@ -167,6 +321,56 @@ def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto',
         raise ValueError(f"{path}: longitudes are repeated or unsorted after wrapping to [0, 360): {ds.lon.values.tolist()}")
     if scheme == 'era5' and 'planet' not in ds.attrs: ds.attrs['planet'] = 'earth'   # reanalysis: maps get coastlines
     return ds.assign_attrs(mlscam_scheme=scheme)
+
+def _has_variable(raw, name, scheme) -> bool:
+    try: find_variable(raw, name, LEVEL_DIMS, scheme); return True
+    except (KeyError, ValueError): return False
+
+# %% ../nbs/02_data.ipynb #c87a65fc
+def _where(ds) -> str: return source_of(ds) if 'mlscam_sources' in ds.attrs else '<in-memory dataset>'
+
+def level_pressure(ds: xr.Dataset) -> xr.DataArray:
+    "Pressure (Pa) at the hybrid levels of `ds`, `hyam · P0 + hybm · surface_pressure`: (time, level, lat, lon)."
+    missing = [c for c in HYBRID_COEFFICIENTS if c not in ds.coords] + [v for v in ['surface_pressure'] if v not in ds]
+    if missing: raise KeyError(f"{_where(ds)}: no hybrid levels: {missing} missing (CAM files have hyam, hybm, P0 and PS)")
+    p = ds.hyam * ds.P0 + ds.hybm * ds.surface_pressure
+    return p.transpose(*LEVEL_DIMS).reset_coords(drop=True).rename('pressure').assign_attrs(units='Pa', standard_name='air_pressure')
+
+def _interp_log(x, log_p, target, extrapolate: str):
+    "Values of profiles `x` (…, level) at `target` (…, n) log-pressures, linear in `log_p` (…, level), increasing."
+    k = np.clip((log_p[..., None, :] < target[..., :, None]).sum(-1), 1, log_p.shape[-1] - 1)   # (…, n) upper bracket
+    take = lambda a, i: np.take_along_axis(a, i, -1)
+    lo, hi = take(log_p, k - 1), take(log_p, k)
+    w = (target - lo) / (hi - lo)                                              # outside [0, 1]: extrapolation
+    if extrapolate == 'nearest': w = np.clip(w, 0, 1)
+    out = take(x, k - 1) + w * (take(x, k) - take(x, k - 1))
+    if extrapolate == 'nan': out = np.where((w < 0) | (w > 1), np.nan, out)
+    return out
+
+def interpolate_levels(ds: xr.Dataset, levels, coordinate: str = 'pressure', path: str | None = None,
+                       extrapolate: str = 'linear') -> xr.Dataset:
+    "Level variables of hybrid-level `ds` on pressure (hPa) or sigma `levels`, linear in log-pressure per column."
+    if coordinate not in ('pressure', 'sigma'): raise ValueError(f"interpolate_levels: coordinate must be 'pressure' or 'sigma', got {coordinate!r}")
+    if extrapolate not in ('linear', 'nearest', 'nan'): raise ValueError(f"interpolate_levels: extrapolate={extrapolate!r} is not 'linear', 'nearest' or 'nan'")
+    where = path or _where(ds)
+    try: log_p = np.log(level_pressure(ds).astype(np.float64))
+    except KeyError as e: raise KeyError(f"{where}: cannot interpolate to {coordinate} levels: {e.args[0].split(': ', 1)[-1]}") from None
+    if ds.sizes['level'] > 1 and (ds.hyam * ds.P0 + ds.hybm * 1e5).diff('level').min() < 0:
+        log_p = log_p.isel(level=slice(None, None, -1)); ds = ds.isel(level=slice(None, None, -1))   # top to bottom
+    target = xr.DataArray(np.asarray(levels, dtype=np.float64), dims='target')
+    log_target = np.log(target * 100.) if coordinate == 'pressure' else np.log(target * ds.surface_pressure.astype(np.float64))
+    out = {}
+    for v in ds.data_vars:
+        if 'level' not in ds[v].dims: out[v] = ds[v]; continue
+        y = xr.apply_ufunc(_interp_log, ds[v], log_p, log_target, kwargs=dict(extrapolate=extrapolate),
+                           input_core_dims=[['level'], ['level'], ['target']], output_core_dims=[['target']],
+                           dask='parallelized', output_dtypes=[np.float64], dask_gufunc_kwargs=dict(output_sizes={'target': len(target)}))
+        out[v] = y.astype(ds[v].dtype).rename(target='level').transpose(*LEVEL_DIMS).assign_attrs(
+            ds[v].attrs, comment=f"interpolated linearly in log-pressure from hybrid levels to {coordinate} levels")
+    attrs = dict(units='hPa', standard_name='air_pressure', long_name='pressure level') if coordinate == 'pressure' else \
+        dict(units='1', standard_name='atmosphere_sigma_coordinate', long_name='sigma = p / surface pressure')
+    new = xr.Dataset(out, attrs=ds.attrs).drop_vars([c for c in HYBRID_COEFFICIENTS + ('level',) if c in ds.coords], errors='ignore')
+    return new.assign_coords(level=('level', target.values, attrs))
 
 # %% ../nbs/02_data.ipynb #699f6dea
 def _iso(t) -> str:
@@ -210,6 +414,38 @@ def time_step(ds: xr.Dataset) -> pd.Timedelta:
     step = check_times(ds)
     if step is None: raise ValueError(f"{source_of(ds)}: one time only, so no time step")
     return step
+
+# %% ../nbs/02_data.ipynb #0ef65288
+_LABEL = re.compile(r'(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?')
+
+def _label_of_text(text: str) -> str:
+    "The fixed-width label of an ISO date or time string (missing parts are the start of the period)."
+    m = _LABEL.fullmatch(str(text).strip())
+    if m is None: raise ValueError(f"expected an ISO date like 2000-01-31 or 0001-02-30T06:00, got {str(text)!r}")
+    y, mo, d, h, mi, s, frac = m.groups()
+    return f"{y}-{mo}-{d or '01'}T{h or '00'}:{mi or '00'}:{s or '00'}" + (frac or '')
+
+def time_labels(times) -> np.ndarray:
+    "Fixed-width ISO labels `YYYY-MM-DDTHH:MM:SS` of times (datetime64 of any unit, cftime, pandas, or ISO strings)."
+    values = np.asarray(getattr(times, 'values', times))
+    if values.ndim == 0: values = values[None]
+    if np.issubdtype(values.dtype, np.datetime64):
+        return np.datetime_as_string(values.astype('datetime64[us]'), unit='s')   # no ns: year 0001 fits in us
+    return np.array([_label_of_text(v) if isinstance(v, str) else _iso(v)[:19] for v in values], dtype=str)
+
+def calendar_of(ds: xr.Dataset) -> str:
+    "The CF calendar of `ds`'s times ('proleptic_gregorian' for numpy datetimes, else the cftime calendar)."
+    return str(ds.time.dt.calendar)
+
+def times_from_labels(labels, calendar: str = 'proleptic_gregorian') -> np.ndarray:
+    "cftime datetimes of `calendar` at the time labels `labels` (an error names a label the calendar lacks)."
+    import cftime
+    out = []
+    for text in labels:
+        fields = [int(x) for x in re.split(r'[-T:]', _label_of_text(text)[:19])]
+        try: out.append(cftime.datetime(*fields, calendar=calendar))
+        except ValueError as e: raise ValueError(f"time {str(text)!r} is not a date of the {calendar!r} calendar ({e})") from None
+    return np.array(out, dtype=object)
 
 # %% ../nbs/02_data.ipynb #ea262ffa
 def time_runs(ds: xr.Dataset, step=None) -> list[slice]:
@@ -301,6 +537,7 @@ def check_complete(path) -> None:
 
 # %% ../nbs/02_data.ipynb #c515e94b
 ZARR_MARKERS = ('.zgroup', '.zarray', '.zmetadata', 'zarr.json')   # zarr v2 and v3 metadata files
+DROPPED_ON_OPEN = ('expver',)   # the CDS's string variable (experiment version): never used, and reading it again made HDF5 fail
 
 def _is_zarr(path: str) -> bool: return path.rstrip('/').endswith('.zarr') or any(os.path.exists(os.path.join(path, m)) for m in ZARR_MARKERS)
 
@@ -331,7 +568,8 @@ def expand_paths(paths) -> list[str]:
 def _open_raw(path: str, chunks) -> xr.Dataset:
     if os.path.isdir(path) or path.rstrip('/').endswith('.zarr'): return xr.open_zarr(path)   # the store's own chunks
     check_complete(path)
-    try: return xr.open_dataset(path, chunks=chunks)
+    chunks = {**chunks, 'valid_time': chunks['time']} if isinstance(chunks, dict) and 'time' in chunks else chunks   # the CDS's time dim
+    try: return xr.open_dataset(path, chunks=chunks, drop_variables=DROPPED_ON_OPEN)
     except OSError as e: raise OSError(f"{path}: the NetCDF library cannot read it ({e}); is it a whole NetCDF file?") from None
 
 def _check_no_overlap(parts):
@@ -353,14 +591,14 @@ def _check_same_grid(a: xr.Dataset, b: xr.Dataset, path_a: str, path_b: str):
                              f"{a[c].values.tolist() if c in a.coords else None} vs {b[c].values.tolist() if c in b.coords else None}")
     for v in a.data_vars:
         ua, ub = a[v].attrs.get('units'), b[v].attrs.get('units')
-        if ua != ub: raise ValueError(f"variable {v!r} has units {ua!r} in {path_a} but {ub!r} in {path_b}")
+        if ua != ub and not same_units(ua or '', ub or ''): raise ValueError(f"variable {v!r} has units {ua!r} in {path_a} but {ub!r} in {path_b}")
 
 def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surface=(), static=(),
-                 chunks={'time': 1}) -> xr.Dataset:
+                 chunks={'time': 1}, vertical: str = 'native') -> xr.Dataset:
     "Open files/globs/zarr lazily as one canonical, validated dataset (dims time, level, lat, lon)."
     parts = []
     for path in expand_paths(paths):
-        ds = canonicalise(_open_raw(path, chunks), path, scheme, variables, levels, surface, static)
+        ds = canonicalise(_open_raw(path, chunks), path, scheme, variables, levels, surface, static, vertical)
         if parts: _check_same_grid(parts[0][1], ds, parts[0][0], path)
         parts.append((path, ds))
     if len({ds.mlscam_scheme for _, ds in parts}) > 1:
@@ -383,6 +621,12 @@ def open_from_config(data_cfg) -> xr.Dataset:
     return open_dataset(data_cfg.paths, data_cfg.scheme, data_cfg.variables, data_cfg.levels, data_cfg.surface, static)
 
 # %% ../nbs/02_data.ipynb #624ad6b6
+def dataset_name(ds: xr.Dataset, name: str) -> str:
+    "The variable of canonical `ds` that a configuration calls `name`: itself, or the one read from the file's `name`."
+    if name in ds.data_vars: return name
+    renamed = [v for v in ds.data_vars if ds[v].attrs.get('mlscam_file_name') == name]
+    return renamed[0] if len(renamed) == 1 else name
+
 FORCING_UNITS = dict(sin_lat='1', cos_lat='1', sin_time_of_day='1', cos_time_of_day='1', sin_day_of_year='1',
                      cos_day_of_year='1', toa_insolation='W m-2')
 
@@ -439,8 +683,8 @@ class ColumnLayout:
     def from_dataset(cls, ds: xr.Dataset, data_cfg=None) -> ColumnLayout:
         "The layout of a canonical dataset for the variables, levels, surface fields and forcings of `data_cfg`."
         get = lambda k, default: getattr(data_cfg, k, default) if data_cfg is not None else default
-        variables = list(get('variables', None) or [v for v in ds.data_vars if ds[v].dims == LEVEL_DIMS])
-        surface = list(get('surface', [s for s in ds.data_vars if ds[s].dims == SURFACE_DIMS]))
+        variables = [dataset_name(ds, v) for v in get('variables', None) or [v for v in ds.data_vars if ds[v].dims == LEVEL_DIMS]]
+        surface = [dataset_name(ds, s) for s in get('surface', [s for s in ds.data_vars if ds[s].dims == SURFACE_DIMS])]
         forcings = list(get('forcings', ['sin_lat', 'cos_lat']))
         for name in variables + surface + [f for f in forcings if f in STATIC_FORCINGS]:
             if name not in ds.data_vars:
@@ -459,8 +703,10 @@ class ColumnLayout:
         if len(self.levels) != len(other.levels) or not np.allclose(self.levels, other.levels, rtol=1e-6):
             problems.append(f"levels: {self.levels.tolist()} vs {other.levels.tolist()}")
         for name in dict.fromkeys(self.variables + self.surface + self.forcings):
-            if name in other.units and self.units.get(name) != other.units[name]:
-                problems.append(f"units of {name}: {self.units.get(name)!r} vs {other.units[name]!r}")
+            if name in other.units and not same_units(self.units.get(name, ''), other.units[name]):
+                try: factor = f" (convertible, x {units_conversion(other.units[name], self.units.get(name, ''))[0]:g}: open the data with convert_units)"
+                except ValueError: factor = ''
+                problems.append(f"units of {name}: {self.units.get(name)!r} vs {other.units[name]!r}{factor}")
         if problems: raise ValueError(f"incompatible {what}: " + '; '.join(problems))
 
 # %% ../nbs/02_data.ipynb #1659d2a8
@@ -671,7 +917,7 @@ class Normalizer(torch.nn.Module):
         for name, u_stats, u_data in zip(layout.state_variables() + layout.forcings,
                                          [str(u) for u in stats.units.values] + [str(u) for u in stats.forcing_units.values],
                                          layout.state_units() + layout.forcing_units()):
-            if u_stats != u_data:
+            if not same_units(u_stats, u_data):                                  # by meaning: 'm s**-1' is 'm s-1'
                 raise ValueError(f"{where}: variable {name!r} has units {u_data!r} in the data but {u_stats!r} in the statistics")
         mean, std, odd = stats['mean'].values.astype(np.float64), stats['std'].values.astype(np.float64), layout.odd_channels()
         centre, scale = mean.copy(), std.copy()
@@ -826,7 +1072,8 @@ def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: in
     shutil.rmtree(work)
     manifest = dict(format='mlscam-columns-1', layout=layout.to_dict(), lead=lead, seed=seed, n_patches=n_patches,
                     shard_size=shard_size, weighting=weighting, grid=grid.to_dict(),
-                    time_step=str(check_times(ds)), times=[_iso(v) for v in ds.time.values], sources=_sources(ds),
+                    time_step=str(check_times(ds)), times=time_labels(ds.time).tolist(), calendar=calendar_of(ds),
+                    sources=_sources(ds),
                     shards=[dict(name=n, n=s) for n, s in zip(names, sizes)],
                     arrays=dict(state='(n, lead+1, 3, 3, n_state) float32, physical units',
                                 forcing='(n, lead+1, 3, 3, n_forcing) float32, physical units',

@@ -33,12 +33,12 @@ def resolve_data(cfg: Config, progress: bool = True) -> Config:
 def describe_data(ds, layout: ColumnLayout) -> str:
     "A short human-readable summary of a canonical dataset and the column layout made from it."
     from mlscam.grid import Grid
-    from mlscam.data import time_step
+    from mlscam.data import calendar_of, time_labels, time_step
     grid = Grid.from_coords(ds.lat.values, ds.lon.values)
     t = ds.time.values
     lines = [f'grid      : {grid.kind} {grid.nlat} × {grid.nlon} (lat {grid.lat[0]:.2f} … {grid.lat[-1]:.2f}°)',
              f'levels    : {len(layout.levels)} ({layout.levels[0]:g} … {layout.levels[-1]:g})',
-             f'times     : {len(t)} from {np.datetime_as_string(t[0], "m")} to {np.datetime_as_string(t[-1], "m")}, step {time_step(ds)}',
+             f'times     : {len(t)} from {time_labels(t[0])[0][:16]} to {time_labels(t[-1])[0][:16]} ({calendar_of(ds)} calendar), step {time_step(ds)}',
              f'state     : {layout.n_state} channels per column ({", ".join(layout.variables + layout.surface)})',
              f'forcings  : {layout.n_forcing} ({", ".join(layout.forcings)})',
              f'columns   : {grid.nlat * grid.nlon * len(t):,} column-times']
@@ -103,7 +103,8 @@ def evaluate(cfg: Config, checkpoint, run_dir, ds=None, progress: bool = True):
         except RolloutUnstable as e:                   # keep what was written before the trip, and say so
             print(f'rollout {k}: {e}'); res = e.result
         outputs.append(res.path)
-    names = list(xr.open_dataset(outputs[0]).data_vars)
+    with xr.open_dataset(outputs[0]) as first:                      # the fields, not the level's formula terms (ptop, hyam …)
+        names = [v for v in first.data_vars if {'lat', 'lon'} <= set(first[v].dims)]
     clim = climatology(ds[names].isel(time=np.flatnonzero(train_t)))
     return report([str(p) for p in outputs], cfg.data.paths, run_dir / 'report', clim=clim, progress=progress)
 

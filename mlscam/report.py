@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .data import open_dataset
+from .data import level_indices, open_dataset, time_labels, times_from_labels
 from .metrics import (
-    METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast_like, forecast_valid_times,
+    METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast, climatology_forecast_like, forecast_valid_times,
     global_mean, init_and_lead, lon_0_360, persistence_forecast, skill, time_mean_bias)
 from .plots import (
     is_earth, map_projection, plot_ccc_map, plot_drift, plot_map, plot_skill, plot_spectra, plot_zonal_cross_section)
@@ -25,10 +25,11 @@ from .spectra import sh_grid, sh_spectrum, zonal_spectrum
 
 # %% auto #0
 __all__ = ['FORECASTS', 'FIGURE_KINDS', 'SUMMARY_COLUMNS', 'atomic_write', 'representative_levels', 'map_level', 'summary_leads',
-           'check_records', 'rollout_status_note', 'combine_rollouts', 'ensemble_mean', 'forecast_skill', 'skill_table',
-           'summary_table', 'beat_counts', 'markdown_table', 'missing_value_notes', 'ReportInputs', 'resolve_inputs',
-           'figure_skill', 'figure_map', 'figure_ccc_map', 'figure_cross_section', 'figure_spectra', 'figure_drift',
-           'figure_plan', 'draw_figure', 'draw_figures', 'ReportResult', 'report', 'report_cli']
+           'check_records', 'rollout_status_note', 'proxy_times', 'calendar_times', 'combine_rollouts', 'ensemble_mean',
+           'forecast_skill', 'skill_table', 'summary_table', 'beat_counts', 'markdown_table', 'missing_value_notes',
+           'ReportInputs', 'resolve_inputs', 'figure_skill', 'figure_map', 'figure_ccc_map', 'figure_cross_section',
+           'figure_spectra', 'figure_drift', 'figure_plan', 'draw_figure', 'draw_figures', 'ReportResult', 'report',
+           'report_cli']
 
 # %% ../nbs/11_report.ipynb #c92bebef
 def atomic_write(path, write) -> Path:
@@ -98,6 +99,45 @@ def rollout_status_note(x: xr.Dataset, where: str) -> str | None:
     return (f"The rollout {where} is partial (mlscam_status {status!r}: {why}): only the {n} output time(s) it holds are scored"
             + (f" ({x.attrs['mlscam_steps_done']} model steps done)." if 'mlscam_steps_done' in x.attrs else '.'))
 
+# %% ../nbs/11_report.ipynb #9c5acd66
+_PROXY_EPOCH = np.datetime64('0001-01-01T00:00:00', 'us')
+
+def _is_cftime(values) -> bool:
+    v = np.asarray(values).ravel()
+    return v.dtype == object and len(v) > 0 and hasattr(v[0], 'calendar')
+
+def _calendar_origin(like):
+    "0001-01-01 00:00 in the calendar (and year-zero convention) of the cftime `like`."
+    return like.replace(year=1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+def proxy_times(times) -> np.ndarray:
+    "cftime `times` as datetime64[us] proxies `0001-01-01 + (t − 0001-01-01 of their calendar)`; numpy times as they are."
+    v = np.asarray(times)
+    if not _is_cftime(v): return v
+    elapsed = pd.to_timedelta([t - _calendar_origin(v.flat[0]) for t in v.ravel()]).values.astype('m8[us]')
+    return (_PROXY_EPOCH + elapsed).reshape(v.shape)
+
+def calendar_times(proxies, like) -> np.ndarray:
+    "The inverse of `proxy_times`: the cftime times of the calendar of `like` (a cftime) at `proxies`."
+    p = np.asarray(proxies, dtype='datetime64[us]')
+    origin = _calendar_origin(like)
+    return np.array([origin + pd.Timedelta(d).to_pytimedelta() for d in (p - _PROXY_EPOCH).ravel()], dtype=object).reshape(p.shape)
+
+def _with_proxy_time(x: xr.Dataset, dim: str = 'time') -> xr.Dataset:
+    "`x` with its cftime `dim` coordinate replaced by proxies, the calendar's first time kept in `attrs` (for `_time_text`)."
+    if dim not in x.coords or not _is_cftime(x[dim].values): return x
+    like = np.asarray(x[dim].values).ravel()[0]
+    x = x.assign_coords({dim: (x[dim].dims, proxy_times(x[dim].values), x[dim].attrs)})
+    x.attrs['mlscam_calendar'] = like.calendar
+    x.attrs['mlscam_calendar_like'] = _calendar_origin(like)
+    return x
+
+def _time_text(t, x=None) -> str:
+    "A time of a report as text in its own calendar (`x`: the Dataset whose attrs say if it is a proxy)."
+    like = (x.attrs.get('mlscam_calendar_like') if x is not None else None)
+    if like is not None: return time_labels(calendar_times(np.atleast_1d(t), like))[0]
+    return str(pd.Timestamp(t))
+
 # %% ../nbs/11_report.ipynb #84a86ca0
 def _open_rollout(x, i: int) -> tuple[xr.Dataset, str | None]:
     "One rollout as `(init_time, lead_time, ...)` (init time from `init_time` or `mlscam_initial_time`), and its status note."
@@ -114,9 +154,14 @@ def _open_rollout(x, i: int) -> tuple[xr.Dataset, str | None]:
     if not isinstance(x, xr.Dataset): raise TypeError(f"report: {where} must be a Dataset or a path, got {type(x).__name__}")
     x = lon_0_360(check_records(x, where))
     extra = [c for c in x.coords if c not in x.dims and c != 'init_time']
+    extra += [v for v in x.data_vars if not {'lat', 'lon'} <= set(x[v].dims)]   # formula terms of the level (ptop, hyam, …)
     x = x.drop_vars(extra)                                                  # e.g. the rollout's `step` along time
     if 'init_time' not in x.coords and 'init_time' not in x.attrs and 'mlscam_initial_time' in x.attrs and 'time' in x.dims:
-        x = x.assign_coords(init_time=pd.Timestamp(x.attrs['mlscam_initial_time']).to_datetime64())
+        t = x.time.values[:1]                                              # the initial time in the rollout's own calendar
+        init = times_from_labels([x.attrs['mlscam_initial_time']], t[0].calendar)[0] if _is_cftime(t) \
+            else np.datetime64(time_labels([x.attrs['mlscam_initial_time']])[0]).astype(t.dtype)
+        x = x.assign_coords(init_time=init)
+    x = _with_proxy_time(_with_proxy_time(x), 'init_time')                 # other calendars: elapsed-time proxies
     try: x = init_and_lead(x)
     except ValueError as e: raise ValueError(f"report: {where}: {e}") from None
     note = rollout_status_note(x, where)
@@ -262,7 +307,7 @@ def missing_value_notes(pred: xr.Dataset, truth: xr.Dataset) -> list[str]:
         if int(n.sum()):
             bad = pd.DatetimeIndex(n.time.values[n.values > 0])
             notes.append(f"Missing values in the truth, {v}: {int(n.sum())} NaN at {len(bad)} of the {len(used)} time(s) scored "
-                         f"({bad[0]} … {bad[-1]}); scores using those times are NaN.")
+                         f"({_time_text(bad[0], truth)} … {_time_text(bad[-1], truth)}); scores using those times are NaN.")
     return notes
 
 # %% ../nbs/11_report.ipynb #b98a453d
@@ -310,12 +355,17 @@ def _resolve_levels(pred: xr.Dataset, levels) -> tuple[list[float], float | None
 
 def _check_valid_times(pred: xr.Dataset, truth: xr.Dataset, rollout_name: str, truth_name: str):
     "A clear error when some valid time of the rollout is not in the truth."
+    if _is_cftime(pred.init_time.values) or ('mlscam_calendar' in pred.attrs) != ('mlscam_calendar' in truth.attrs) or \
+            pred.attrs.get('mlscam_calendar') != truth.attrs.get('mlscam_calendar'):
+        raise ValueError(f"report: the rollout {rollout_name} is in the {pred.attrs.get('mlscam_calendar', 'proleptic_gregorian')!r} "
+                         f"calendar but the truth {truth_name} in the {truth.attrs.get('mlscam_calendar', 'proleptic_gregorian')!r} one")
     vt = pd.DatetimeIndex(forecast_valid_times(pred).values.ravel())
     have = truth.indexes['time']
     missing = vt[~vt.isin(have)]
     if len(missing):
         raise ValueError(f"report: {len(missing)} of {len(vt)} valid time(s) of {rollout_name} are not in the truth "
-                         f"{truth_name} (first missing: {missing[0]}); the truth covers {have[0]} … {have[-1]}")
+                         f"{truth_name} (first missing: {_time_text(missing[0], truth)}); the truth covers "
+                         f"{_time_text(have[0], truth)} … {_time_text(have[-1], truth)}")
 
 def resolve_inputs(rollout, truth, clim=None, variables=None, levels=None) -> ReportInputs:
     "Open and check what `report` scores; errors name the file, variable or time, and notes say what the reader must know."
@@ -328,11 +378,17 @@ def resolve_inputs(rollout, truth, clim=None, variables=None, levels=None) -> Re
     missing = [v for v in names if v not in truth.data_vars]
     if missing: raise KeyError(f"report: variable(s) {missing} of the rollout are not in the truth {truth_name} (it has {sorted(truth.data_vars)})")
     truth = truth[names]
+    if 'level' in pred.dims and 'level' in truth.dims:                    # the rollout's levels (persistence too)
+        truth = truth.isel(level=level_indices(truth.level.values, pred.level.values, f"report: the truth {truth_name}"))
+    in_calendar, truth = truth, _with_proxy_time(truth)                   # the truth in its own calendar, and on proxies
     _check_valid_times(pred, truth, rollout_name, truth_name)
     if np.setdiff1d(pred.init_time.values, truth.time.values).size:
         notes.append("The truth does not hold the initial times, so there is no persistence baseline.")
         warnings.warn(f"report: the truth {truth_name} does not hold the init time(s) of {rollout_name}: no persistence baseline")
-    clim, clim_note = _resolve_climatology(clim, truth, names, truth_name)
+    clim, clim_note = _resolve_climatology(clim, in_calendar, names, truth_name)
+    if 'mlscam_calendar_like' in truth.attrs:                              # the climatology at the true valid times
+        vt = forecast_valid_times(pred)
+        clim = climatology_forecast(clim, vt.copy(data=calendar_times(vt.values, truth.attrs['mlscam_calendar_like'])))
     levels, shown = _resolve_levels(pred, levels)
     holes = missing_value_notes(pred, truth)
     for n in holes: warnings.warn(f'report: {n}')
@@ -384,7 +440,7 @@ def figure_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool
               (p - t, dict(center=0.), 'error (prediction − truth)'), (mean_bias, dict(center=0.), 'mean bias, all leads > 0')]
     for ax, (da, kw, title) in zip(axes, panels):
         plot_map(da.assign_attrs(pred.attrs).rename(pred.name), ax=ax, coastlines=coastlines, title=title, **kw)
-    fig.suptitle(_title(pred.name, level) + f', init {pd.Timestamp(pred.init_time.values[0])}')
+    fig.suptitle(_title(pred.name, level) + f', init {_time_text(pred.init_time.values[0], pred)}')
     return _save(fig, path)
 
 def figure_ccc_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool, path) -> Path | None:
@@ -503,8 +559,8 @@ def _summary_text(inp: ReportInputs, summary: pd.DataFrame, counts: list[str], n
     lines = [
         '# mlscam report', '',
         f"- rollout: {inp.rollout_name}", f"- truth: {inp.truth_name}",
-        f"- {len(pred.init_time)} init time(s) ({pd.Timestamp(pred.init_time.values[0])} … "
-        f"{pd.Timestamp(pred.init_time.values[-1])}), {len(lead)} lead times ({_hours(lead[0])} … {_hours(lead[-1])})",
+        f"- {len(pred.init_time)} init time(s) ({_time_text(pred.init_time.values[0], pred)} … "
+        f"{_time_text(pred.init_time.values[-1], pred)}{', ' + pred.attrs['mlscam_calendar'] + ' calendar' if 'mlscam_calendar' in pred.attrs else ''}), {len(lead)} lead times ({_hours(lead[0])} … {_hours(lead[-1])})",
         f"- variables {', '.join(pred.data_vars)}"
         + (f", {pred.sizes['member']} ensemble members (scores of the ensemble mean)" if 'member' in pred.dims else '') + '.', '']
     if notes: lines += ['Notes:', '', *[f'- {n}' for n in notes], '']

@@ -283,8 +283,9 @@ class TrainingData:
 
 def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tuple[np.ndarray, np.ndarray]:
     "Boolean masks (train, val) over `times`: the configured [start, stop] periods, or the last 10% (≥ `min_val`) held out."
-    t = np.asarray(times, dtype='datetime64[ns]')
-    within = lambda period: (t >= np.datetime64(period[0], 'ns')) & (t <= np.datetime64(period[1], 'ns'))
+    from mlscam.data import time_labels
+    t = time_labels(times)                     # in the times' own calendar (cftime, any datetime64 unit, ISO labels)
+    within = lambda period: (t >= time_labels(period[:1])[0]) & (t <= time_labels(period[1:2])[0])
     if val_times is not None: val = within(val_times)
     else:
         val = np.zeros(len(t), bool); val[len(t) - max(min_val, math.ceil(0.1 * len(t))):] = True
@@ -344,7 +345,9 @@ def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
         raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
     probe = ColumnDataset(dc.columns_dir)
     layout, manifest = probe.layout, probe.manifest
-    times, time_step = np.asarray(manifest['times'], dtype='datetime64[ns]'), manifest.get('time_step')
+    from mlscam.data import times_from_labels
+    times = times_from_labels(manifest['times'], manifest.get('calendar', 'proleptic_gregorian'))   # cftime: any calendar, year 0001
+    time_step = manifest.get('time_step')
     train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
     if normalizer is None:                     # statistics of the columns' training times, found by label in the files
         train_labels = [t for t, m in zip(manifest['times'], train_t) if m]
