@@ -216,21 +216,21 @@ def variable_attrs(name: str, attrs: dict, units: str) -> dict:
     return out
 
 # %% ../nbs/07_rollout.ipynb #5def20b3
-def _raw_input(initial_state, ds0: xr.Dataset) -> xr.Dataset | None:
-    "The initial state as given, before `canonicalise` (its first file, lazily), for the variables that the canonical form drops."
-    if isinstance(initial_state, xr.Dataset): return initial_state
+def _raw_inputs(initial_state, ds0: xr.Dataset):
+    "The initial state as given (a Dataset), then its first file (opened lazily): where the variables the canonical form drops are."
+    if isinstance(initial_state, xr.Dataset): yield initial_state
     sources = _sources(ds0)
-    if not sources: return None
+    if not sources: return
     path = sources[0]['path']
-    try: return xr.open_zarr(path) if os.path.isdir(path) or path.rstrip('/').endswith('.zarr') else xr.open_dataset(path)
-    except (OSError, ValueError): return None
+    try: yield xr.open_zarr(path) if os.path.isdir(path) or path.rstrip('/').endswith('.zarr') else xr.open_dataset(path)
+    except (OSError, ValueError): return
 
 def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written: list[str]) -> tuple[dict, dict, list[str], list[str]]:
     "The level's CF attributes, the formula-term variables to write {name: (dims, values, attrs)}, the problems that dropped `formula_terms`, auxiliary coordinates."
     attrs = coordinate_attrs('level', ds0['level'].attrs)
     if 'formula_terms' not in attrs: return attrs, {}, [], []
     terms = re.findall(r'(\w+):\s*(\w+)', str(attrs['formula_terms']))
-    raw, scheme, extra, problems, names = None, ds0.attrs.get('mlscam_scheme', 'mlscam'), {}, [], {}
+    scheme, extra, problems, names = ds0.attrs.get('mlscam_scheme', 'mlscam'), {}, [], {}
     for term, var in terms:
         canonical = next((c for c in CANONICAL_UNITS if var in file_name_of(c, scheme)[0]), var)
         if var in ('level', 'lev', 'pressure_level'): names[term] = 'level'; continue
@@ -238,10 +238,8 @@ def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written
             names[term] = canonical
             if canonical not in written: problems.append(f'{canonical} is not written (add it to variables)')
             continue
-        if var in ds0.variables: source = ds0                                     # kept by the data layer (CAM's hyam …)
-        else: source = raw = _raw_input(initial_state, ds0) if raw is None else raw
-        if source is None or var not in source.variables: problems.append(f'{var} is not in the initial state'); continue
-        raw = source
+        raw = next((d for d in (ds0, *_raw_inputs(initial_state, ds0)) if var in d.variables), None)   # ds0: kept by the data layer
+        if raw is None: problems.append(f'{var} is not in the initial state'); continue
         v = raw[var]
         level_dim = next((d for d in ('lev', 'level', 'pressure_level') if d in v.dims), None)
         if v.ndim > 1 or (v.ndim == 1 and level_dim is None):
