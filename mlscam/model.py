@@ -380,8 +380,9 @@ def save(self, path) -> Path:
 
 @patch_to(Checkpoint, cls_method=True)
 def load(cls, path, map_location='cpu') -> Checkpoint:
-    "Read a checkpoint written by `save` (or by any earlier mlscam: format 1) with `torch.load(weights_only=True)`."
-    path = Path(path).expanduser()
+    "Read a checkpoint written by `save` (or by any earlier mlscam: format 1) with `torch.load(weights_only=True)`; `path` may name a bundled checkpoint (`mlscam.pretrained`)."
+    from mlscam.pretrained import resolve                # here: mlscam.pretrained imports this module
+    path = resolve(path)
     data = _read(path, map_location)
     missing = [k for k in _MODEL_KEYS if not isinstance(data, dict) or k not in data]
     if missing: raise ValueError(f'checkpoint {path} is missing {missing}: not an mlscam checkpoint')

@@ -111,9 +111,15 @@ def evaluate(cfg: Config, checkpoint, run_dir, ds=None, progress: bool = True):
 # %% ../nbs/12_pipeline.ipynb #ada089ca
 def _done(run: Path) -> bool: return (run / 'checkpoints' / 'last.pt').exists() and (run / 'loss.png').exists()
 
+def _train_or_resume(cfg: Config, progress: bool) -> None:
+    "Train `cfg`, resuming its run folder's `last.pt` when an earlier, unfinished call left one."
+    from mlscam.train import train
+    if (Path(cfg.train.out_dir) / 'checkpoints' / 'last.pt').exists():
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, resume=True))
+    train(cfg, progress=progress)
+
 def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     "Run the main job of `cfg` into `out_dir` (default `train.out_dir`); returns the paths it made."
-    from mlscam.train import train
     run_dir = Path(out_dir or cfg.train.out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -129,13 +135,13 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     out = dict(run_dir=run_dir, data=[Path(p) for p in cfg.data.paths], columns=columns)
     pre = pretrain_config(cfg, run_dir, columns)
     out['pretrain'] = Path(pre.train.out_dir)
-    if not _done(out['pretrain']): train(pre, progress=progress)
+    if not _done(out['pretrain']): _train_or_resume(pre, progress)
     best = out['pretrain'] / 'checkpoints' / 'best.pt'
     out['checkpoint'] = best
     if cfg.pipeline.finetune_steps:
         fine = finetune_config(cfg, run_dir, best)
         out['finetune'] = Path(fine.train.out_dir)
-        if not _done(out['finetune']): train(fine, progress=progress)
+        if not _done(out['finetune']): _train_or_resume(fine, progress)
         out['checkpoint'] = out['finetune'] / 'checkpoints' / 'best.pt'
     if cfg.pipeline.rollout_inits:
         (run_dir / 'rollouts').mkdir(exist_ok=True)

@@ -29,11 +29,11 @@ from .losses import TrainingLoss, nonfinite_terms
 from .model import MLSCAM, Checkpoint
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'MODES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches', 'rollout_outputs',
-           'single_column_outputs', 'ForecastStep', 'rollout_loss', 'rollout_steps_at', 'max_rollout_steps',
-           'squared_error_sums', 'rmse_per_variable', 'DistributedContext', 'setup_distributed', 'MetricsLog',
-           'read_metrics', 'TrainingData', 'split_times', 'build_data', 'WholeBatches', 'Trainer', 'train', 'main',
-           'spawn_local']
+__all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
+           'rollout_outputs', 'single_column_outputs', 'ForecastStep', 'rollout_loss', 'rollout_steps_at',
+           'max_rollout_steps', 'squared_error_sums', 'rmse_per_variable', 'DistributedContext', 'setup_distributed',
+           'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'build_data', 'claim_run_dir', 'WholeBatches',
+           'Trainer', 'train', 'main', 'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -409,6 +409,20 @@ def _optimizer_state(sd: dict) -> dict:
     "An optimizer state dict read back from a checkpoint: parameter ids as ints again."
     return dict(sd, state={int(k): v for k, v in sd['state'].items()})
 
+# %% ../nbs/06_train.ipynb #8685c9de
+RUN_FILES = ('checkpoints/last.pt', 'checkpoints/best.pt', 'metrics.csv')
+
+def claim_run_dir(run_dir, overwrite: bool = False) -> None:
+    "Refuse `run_dir` if it holds an earlier run (`RUN_FILES`); with `overwrite`, remove that run's checkpoints, metrics and events."
+    run_dir = Path(run_dir)
+    found = [f for f in RUN_FILES if (run_dir / f).exists()]
+    if not found: return
+    if not overwrite:
+        raise FileExistsError(f"{run_dir} already holds a training run ({', '.join(found)}): continue it with --resume "
+                              "(train.resume: true), choose another train.out_dir, or replace it with --overwrite")
+    for p in [*(run_dir / 'checkpoints').glob('*.pt'), run_dir / 'metrics.csv', *run_dir.glob('events.out.tfevents.*')]:
+        p.unlink(missing_ok=True)
+
 # %% ../nbs/06_train.ipynb #be2fc106
 def _base_dataset(dataset):
     return dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
@@ -426,13 +440,14 @@ class WholeBatches(torch.utils.data.Dataset):
 class Trainer:
     "One training run of `cfg`: data, model, optimizer, schedule, validation, checkpoints and logs in `train.out_dir`."
     def __init__(self, cfg: Config, data: TrainingData | None = None, progress: bool = True, step_weights=None,
-                 device: str | None = None):
+                 device: str | None = None, overwrite: bool = False):
         tc = cfg.train
         self.cfg, self.progress, self.step_weights = cfg, progress, step_weights
         self.ctx = ctx = setup_distributed(device)
         if tc.batch_size % ctx.world_size:
             raise ValueError(f'train.batch_size={tc.batch_size} is not divisible by the world size {ctx.world_size}')
         self.run_dir, self.ckpt_dir = Path(tc.out_dir), Path(tc.out_dir) / 'checkpoints'
+        if not tc.resume and ctx.is_main: claim_run_dir(self.run_dir, overwrite)   # never over an earlier run unasked
         seed_everything(tc.seed)
         resume = self._resume_checkpoint()
         start = resume or (Checkpoint.load(tc.init_from) if tc.init_from else None)   # where the weights come from
@@ -637,9 +652,9 @@ def fit(self, stop_after: int | None = None, time_limit: float | None = None) ->
 
 # %% ../nbs/06_train.ipynb #5d19628e
 def train(cfg: Config, data: TrainingData | None = None, progress: bool = True, stop_after: int | None = None,
-          device: str | None = None) -> Path:
-    "Run the training that `cfg` describes → the run folder (`train.out_dir`)."
-    return Trainer(cfg, data=data, progress=progress, device=device).fit(stop_after=stop_after)
+          device: str | None = None, overwrite: bool = False) -> Path:
+    "Run the training that `cfg` describes → the run folder (`train.out_dir`); `overwrite` replaces an earlier run there."
+    return Trainer(cfg, data=data, progress=progress, device=device, overwrite=overwrite).fit(stop_after=stop_after)
 
 def main(argv=None) -> None:
     "The `mlscam_train` console script: `--config FILE.yaml [--set key=value ...] [--resume]`."
@@ -647,11 +662,13 @@ def main(argv=None) -> None:
                                      'global_rollout mode); run under torchrun for several GPUs.')
     add_config_args(parser)
     parser.add_argument('--resume', action='store_true', help="continue from train.out_dir's checkpoints/last.pt")
+    parser.add_argument('--overwrite', action='store_true', help="replace an earlier run in train.out_dir (its checkpoints and metrics)")
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
+    if args.resume and args.overwrite: parser.error('--resume continues the run in train.out_dir, --overwrite replaces it: give one')
     cfg = config_from_args(args)
     if args.resume: cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, resume=True))
-    try: train(cfg, progress=not args.no_progress)
+    try: train(cfg, progress=not args.no_progress, overwrite=args.overwrite)
     finally:
         if dist.is_initialized(): dist.destroy_process_group()
 
