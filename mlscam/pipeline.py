@@ -99,7 +99,7 @@ def evaluate(cfg: Config, checkpoint, run_dir, ds=None, progress: bool = True):
     for k, i in enumerate(held_out_starts(val_t, cfg.rollout.steps, cfg.pipeline.rollout_inits)):
         try:
             res = run(checkpoint, cfg.data.paths, cfg.rollout, time=i, output=run_dir / 'rollouts' / f'rollout_{k:02d}.nc',
-                      ensemble=0, progress=progress)            # every rollout setting from the config; one member to score
+                      ensemble=0, overwrite=True, progress=progress)   # every rollout setting from the config; one member to score; the job's own files
         except RolloutUnstable as e:                   # keep what was written before the trip, and say so
             print(f'rollout {k}: {e}'); res = e.result
         outputs.append(res.path)

@@ -82,11 +82,11 @@ def main(argv=None):
         params = count_parameters(model)['total']
         for precision in a.precision:
             bare = bare_step_ms(model, grid, layout.n_forcing, a.device, precision)
-            run(ckpt, ds, steps=4, output=out_dir / 'warmup.nc', device=a.device, precision=precision, progress=False)
+            run(ckpt, ds, steps=4, output=out_dir / 'warmup.nc', device=a.device, precision=precision, progress=False, overwrite=True)
             for every in a.decode_every:
                 every = min(every, a.steps)
                 if a.device.startswith('cuda'): torch.cuda.reset_peak_memory_stats()
-                res = run(ckpt, ds, steps=a.steps, output=out_dir / f'bench_{g}.nc', decode_every=every,
+                res = run(ckpt, ds, steps=a.steps, output=out_dir / f'bench_{g}.nc', decode_every=every, overwrite=True,
                           chunk_steps=min(a.steps, 96), device=a.device, precision=precision, progress=False)
                 peak = torch.cuda.max_memory_allocated() / 2**30 if a.device.startswith('cuda') else float('nan')
                 ms = res.wall_seconds / res.steps * 1e3
