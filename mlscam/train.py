@@ -30,10 +30,10 @@ from .model import MLSCAM, Checkpoint
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
-           'rollout_outputs', 'single_column_outputs', 'ForecastStep', 'rollout_loss', 'rollout_steps_at',
-           'max_rollout_steps', 'squared_error_sums', 'rmse_per_variable', 'DistributedContext', 'setup_distributed',
-           'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'build_data', 'claim_run_dir', 'WholeBatches',
-           'Trainer', 'train', 'main', 'spawn_local']
+           'perturb_initial_latent', 'rollout_outputs', 'single_column_outputs', 'ForecastStep', 'rollout_loss',
+           'rollout_steps_at', 'max_rollout_steps', 'squared_error_sums', 'rmse_per_variable', 'DistributedContext',
+           'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'build_data',
+           'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -94,10 +94,17 @@ class EpochBatches(torch.utils.data.Sampler):
         for b in range(self.start, len(self)):
             yield order[b * per_step + self.rank: (b + 1) * per_step: self.world_size].tolist()
 
+# %% ../nbs/06_train.ipynb #fae6ec80
+def perturb_initial_latent(z: torch.Tensor, amplitude: float) -> torch.Tensor:
+    "`z` (batch, K+1, lat, lon, D) with Gaussian noise of `amplitude` × each channel's spread added at the first time only."
+    spread = z[:, 0].detach().float().std((0, 1, 2))                                   # (D,)
+    z0 = z[:, 0] + amplitude * spread.to(z.dtype) * torch.randn_like(z[:, 0])         # (batch, lat, lon, D)
+    return torch.cat([z0[:, None], z[:, 1:]], 1)
+
 # %% ../nbs/06_train.ipynb #347f3639
 def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                    tendency_scale: torch.Tensor | None = None) -> list[tuple[dict, dict]]:
-    "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]`."
+                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0.) -> list[tuple[dict, dict]]:
+    "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`)."
     if state.ndim != 5 or state.shape[1] < steps + 1:
         raise ValueError(f'rollout_outputs: state must be (batch, K+1 >= {steps + 1}, lat, lon, n_state), got {tuple(state.shape)}')
     state, forcing = state[:, :steps + 1], forcing[:, :steps + 1]
@@ -105,6 +112,7 @@ def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, s
     ckpt = model.cfg.checkpoint_blocks and model.training and torch.is_grad_enabled()
     run = (lambda f, x: checkpoint(f, x, use_reentrant=False)) if ckpt else (lambda f, x: f(x))
     z_true = model.encode(state, forcing)                          # (batch, K+1, lat, lon, latent)
+    if latent_noise: z_true = perturb_initial_latent(z_true, latent_noise)
     recon = run(model.decode, z_true[:, :steps])                   # (batch, K, lat, lon, n_state)
     z, pairs = z_true[:, 0], []
     for k in range(1, steps + 1):
@@ -141,11 +149,12 @@ MODES = ('single_column', 'global', 'global_rollout')
 
 class ForecastStep(torch.nn.Module):
     "The model in one training mode: `forward(batch, steps)` → `[(outputs, targets)]`, one pair per latent step."
-    def __init__(self, model: MLSCAM, mode: str, grid: Grid | None = None, tendency_scale: torch.Tensor | None = None):
+    def __init__(self, model: MLSCAM, mode: str, grid: Grid | None = None, tendency_scale: torch.Tensor | None = None,
+                 latent_noise: float = 0.):
         super().__init__()
         if mode not in MODES: raise ValueError(f"train.mode={mode!r}; choose one of {list(MODES)}")
         if mode != 'single_column' and grid is None: raise ValueError(f'train.mode={mode!r} needs the grid of the data')
-        self.model, self.mode, self.grid = model, mode, grid
+        self.model, self.mode, self.grid, self.latent_noise = model, mode, grid, latent_noise
         self.register_buffer('tendency_scale', tendency_scale, persistent=False)
 
     def forward(self, batch: dict, steps: int = 1) -> list[tuple[dict, dict]]:
@@ -153,7 +162,8 @@ class ForecastStep(torch.nn.Module):
             target_forcing = batch['target_forcing'][:, 0, 1, 1] if 'target_forcing' in batch else None  # (batch, n_forcing)
             return single_column_outputs(self.model, batch['patch'], batch['forcing'], batch['target'][:, 0],
                                          target_forcing, self.tendency_scale)
-        return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale)
+        noise = self.latent_noise if self.training and self.mode == 'global_rollout' else 0.   # validation: never
+        return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise)
 
 def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_weights=None
                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -460,7 +470,7 @@ class Trainer:
         lat_w = torch.as_tensor(data.grid.lat_weights(), dtype=torch.float32) if global_mode and tc.loss.lat_weighted else None
         self.loss_fn = TrainingLoss.from_config(tc.loss, lat_weights=lat_w).to(ctx.device)
         self.rmse_weights = None if lat_w is None else lat_w.view(-1, 1, 1).to(ctx.device)   # (lat, 1, 1)
-        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float()).to(ctx.device)
+        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float(), tc.latent_noise).to(ctx.device)
         self.net = self.forecast
         if ctx.world_size > 1:
             used = set(self.loss_fn.weights)

@@ -154,25 +154,6 @@ def diagnose(model, normalizer, ens, member, layout, device, polar_filter=None):
                 top_lats=[float(lat[i]) for i in top], top_energy=[float(energy[i]) for i in top])
 
 
-def add_latent_noise(trainer, amplitude: float):
-    "Perturb the initial latent of each training rollout by `amplitude` × its per-channel spread (targets stay the truth)."
-    from mlscam import train as T
-    fs = trainer.forecast
-    def forward(batch, steps=1):
-        if not fs.training: return T.ForecastStep.forward(fs, batch, steps)
-        model, state, forcing = fs.model, batch['state'], batch['forcing']
-        encode = model.encode
-        def noisy_encode(x, f):
-            z = encode(x, f)                                                          # (batch, K+1, lat, lon, D)
-            spread = z[:, 0].detach().float().std((0, 1, 2))                          # (D,)
-            z0 = z[:, 0] + amplitude * spread.to(z.dtype) * torch.randn_like(z[:, 0])
-            return torch.cat([z0[:, None], z[:, 1:]], 1)
-        model.encode = noisy_encode
-        try: return T.rollout_outputs(model, state, forcing, steps, fs.grid, fs.tendency_scale)
-        finally: del model.encode
-    fs.forward = forward
-
-
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items(): out[k] = _merge(out.get(k, {}), v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
@@ -263,7 +244,6 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     start = time.perf_counter()
     raw = copy.deepcopy(raw)
     stages = raw.pop('stages'); raw.pop('ensemble')
-    noise = float(raw.pop('latent_noise', 0.))
     stage_train = raw.pop('stage_train', {})         # per-stage train overrides of a variant
     for stage in stages: stage.setdefault('train', {}).update(stage_train.get(stage['name'], {}))
     cfg = config_from_dict(raw)
@@ -287,7 +267,6 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
         data = TrainingData(train, val, ens.layout, normalizer, ens.grid, normalizer.tendency_scale.detach().clone(),
                             (normalizer.std + normalizer.eps).cpu().numpy().astype(np.float64), str(ens.time_step))
         trainer = Trainer(scfg, data=data, progress=True)
-        if noise and scfg.train.mode == 'global_rollout': add_latent_noise(trainer, noise)
         t = time.perf_counter(); step0 = trainer.step
         trainer.fit(time_limit=min(left, stage.get('max_seconds', math.inf)))
         log.append(dict(stage=stage['name'], steps=[step0, trainer.step], seconds=time.perf_counter() - t))
