@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['GAS_CONSTANT_DRY_AIR', 'GRAVITY', 'FORMAT_VERSION', 'SIM_PARAMETERS', 'START_DATE', 'VARIABLE_ATTRS', 'spectral_grid',
            'time_step_minutes', 'hydrostatic_geopotential', 'simulation_parameters', 'cache_path', 'HeldSuarezModel',
-           'held_suarez_model', 'simulate', 'main']
+           'held_suarez_model', 'save_spun_up_state', 'load_spun_up_state', 'simulate', 'main']
 
 # %% ../nbs/03_simulate.ipynb #e89a6161
 import argparse
@@ -187,6 +187,29 @@ def _create_netcdf(path, model: HeldSuarezModel, digest: str):
         **{f'simulation_{k}': (str(v) if isinstance(v, (bool, type(None))) else v) for k, v in simulation_parameters(cfg).items()}))
     return ds
 
+# %% ../nbs/03_simulate.ipynb #176d07a8
+def save_spun_up_state(path, state) -> Path:
+    "Write a dinosaur model `state` (its array leaves, in tree order) to `path` (.npz) atomically."
+    import jax
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.stem}.{os.getpid()}.tmp.npz')
+    np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(jax.tree_util.tree_leaves(state))})
+    os.replace(tmp, path)
+    return path
+
+def load_spun_up_state(path, model: HeldSuarezModel):
+    "The state in `path` (written by `save_spun_up_state`) in the tree of `model.initial_state`; shapes checked, naming the file."
+    import jax, jax.numpy as jnp
+    leaves, treedef = jax.tree_util.tree_flatten(model.initial_state)
+    with np.load(path) as f:
+        names = sorted(f.files, key=lambda n: int(n[4:]) if n[4:].isdigit() else -1)
+        if names != [f'leaf{k}' for k in range(len(leaves))]:
+            raise ValueError(f'{path}: expected arrays leaf0…leaf{len(leaves) - 1} of a dinosaur state, found {f.files}')
+        got = [f[n] for n in names]
+    bad = [(k, a.shape, tuple(b.shape)) for k, (a, b) in enumerate(zip(got, leaves)) if a.shape != tuple(b.shape)]
+    if bad: raise ValueError(f'{path}: the state does not fit this model (leaf, shape in the file, shape needed): {bad}')
+    return jax.tree_util.tree_unflatten(treedef, [jnp.asarray(a, dtype=b.dtype) for a, b in zip(got, leaves)])
+
 # %% ../nbs/03_simulate.ipynb #48448c84
 def _resolve_config(cfg, overrides) -> SimConfig:
     "`cfg` (default `SimConfig()`) with keyword `overrides` applied, validated and normalised by `mlscam.config`."
@@ -197,11 +220,13 @@ def _resolve_config(cfg, overrides) -> SimConfig:
     overrides = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in overrides.items()}  # cache_dir=Path(...)
     return config_from_dict({'sim': dataclasses.asdict(dataclasses.replace(cfg, **overrides))}).sim  # 30.0 -> 30, bad -> 'sim.days: ...'
 
-def simulate(cfg: SimConfig | None = None, path=None, progress=True, **overrides) -> Path:
-    "Run (or reuse) the Held–Suarez simulation for `cfg` + `overrides`; return the path of its NetCDF."
+def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=None, **overrides) -> Path:
+    "Run (or reuse) the Held–Suarez simulation for `cfg` + `overrides`; return the path of its NetCDF. `spun_up`: a `.npz` of the spun-up state to start from (no spin-up run)."
     cfg = _resolve_config(cfg, overrides)
     path = Path(path).expanduser() if path is not None else cache_path(cfg)
     digest = cache_path(cfg).stem.rsplit('-', 1)[-1]
+    if spun_up is not None:                               # another start, another simulation: the file's bytes join the hash
+        digest = hashlib.sha256(digest.encode() + Path(spun_up).read_bytes()).hexdigest()[:12]
     if path.exists():
         import netCDF4
         with netCDF4.Dataset(path) as ds:
@@ -217,11 +242,11 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, **overrides
         model.step, outputs_per_day, steps_per_output, start_with_input=True, post_process_fn=model.output))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
-    state = model.initial_state
+    state = model.initial_state if spun_up is None else load_spun_up_state(spun_up, model)
     bar = tqdm(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
-               desc=f'Held-Suarez {cfg.resolution} L{cfg.levels} spin-up')
+               desc=f'Held-Suarez {cfg.resolution} L{cfg.levels} spin-up', initial=0 if spun_up is None else cfg.spinup_days)
     try:
-        for _ in range(cfg.spinup_days):
+        for _ in range(cfg.spinup_days if spun_up is None else 0):
             state = spin_up_day(state); jax.block_until_ready(state); bar.update()
         bar.set_description(f'Held-Suarez {cfg.resolution} L{cfg.levels} output')
         with _create_netcdf(tmp, model, digest) as ds:
