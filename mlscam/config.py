@@ -191,6 +191,7 @@ class PipelineConfig:
     finetune_batch_size: int = setting(4, '> 0')         # global fields per fine-tuning step
     finetune_lr: float = setting(3e-4, '> 0')
     rollout_inits: int = setting(3, '>= 0')              # rollouts from held-out initial times; 0 = no rollout/report
+    pretrained_days: int = setting(0, '>= 0')            # then: days of the bundled Held–Suarez T42 model from a held-out state, reported; 0 = none
 
 @dataclass
 class Config:

@@ -149,6 +149,11 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
         result = evaluate(cfg, out['checkpoint'], run_dir, ds, progress)
         out['rollouts'], out['report'] = run_dir / 'rollouts', result.out_dir
         print((result.out_dir / 'summary.md').read_text())
+    if cfg.pipeline.pretrained_days:                # the shipped emulator, from a state of a run it never saw
+        from mlscam.pretrained import demo
+        shipped = demo('heldsuarez-t42', days=cfg.pipeline.pretrained_days, out_dir=run_dir / 'pretrained', progress=progress)
+        out['pretrained_report'] = shipped.out_dir
+        print((shipped.out_dir / 'summary.md').read_text())
     out['seconds'] = time.perf_counter() - t0
     (run_dir / 'summary.json').write_text(json.dumps({k: str(v) for k, v in out.items()}, indent=1))
     print(f'done in {out["seconds"]:.0f} s: model {out["checkpoint"]}')

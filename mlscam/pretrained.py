@@ -11,16 +11,19 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 import mlscam
+from .config import SimConfig, config_from_dict
 from .model import Checkpoint
 
 # %% auto #0
 __all__ = ['PRETRAINED_DIR', 'INDEX_FILE', 'NAME_PATTERN', 'read_index', 'available', 'checkpoint', 'resolve', 'weights_only',
-           'sha256_of', 'bundle']
+           'sha256_of', 'bundle', 'initial_state', 'demo']
 
 # %% ../nbs/15_pretrained.ipynb #c75fbe0c
 PRETRAINED_DIR = Path(mlscam.__file__).resolve().parent / 'assets' / 'pretrained'   # the bundled files and index.json
@@ -118,3 +121,34 @@ def bundle(source, name: str, description: str, notes: str, folder=None, dtype: 
                        source_step=src.step)
     _write_index(folder, index)
     return path
+
+# %% ../nbs/15_pretrained.ipynb #43304dd7
+def initial_state(name: str, folder=None) -> tuple[Path, SimConfig]:
+    "The spun-up simulator state shipped with bundled model `name` and the `SimConfig` whose days it starts."
+    index = read_index(folder)
+    if name not in index: raise KeyError(f'{name!r} is not a bundled checkpoint; available: {_known(index)}')
+    entry = index[name].get('initial_state')
+    if not isinstance(entry, dict) or not isinstance(entry.get('file'), str) or not isinstance(entry.get('sim'), dict):
+        raise KeyError(f'bundled checkpoint {name!r} ships no initial state (index key initial_state with file and sim)')
+    path = Path(folder or PRETRAINED_DIR) / Path(entry['file']).name
+    if not path.is_file(): raise FileNotFoundError(f'bundled checkpoint {name!r}: its initial state {path} is missing')
+    return path, config_from_dict({'sim': entry['sim']}).sim
+
+# %% ../nbs/15_pretrained.ipynb #3be9d1a4
+def demo(name: str = 'heldsuarez-t42', days: int = 2, out_dir=None, decode_hours: int = 3, progress: bool = True):
+    "Forecast `days` from the held-out state shipped with `name`, against the simulator's truth, reported → `ReportResult`."
+    from mlscam.report import report
+    from mlscam.rollout import RolloutUnstable, run
+    from mlscam.simulate import simulate
+    state, cfg = initial_state(name)
+    out = Path(out_dir or tempfile.mkdtemp(prefix=f'mlscam-{name}-'))
+    truth = simulate(dataclasses.replace(cfg, days=days, output_interval_minutes=60 * decode_hours), out / 'truth.nc',
+                     progress=progress, spun_up=state)
+    dt_minutes = pd.Timedelta(Checkpoint.load(checkpoint(name)).time_step).total_seconds() / 60
+    every = int(round(60 * decode_hours / dt_minutes))
+    try:
+        res = run(name, truth, steps=int(days * 1440 / dt_minutes), decode_every=every, output=out / 'rollout.nc',
+                  overwrite=True, progress=progress)
+    except RolloutUnstable as e:                             # keep what was written before the trip, and say so
+        print(f'{name}: {e}'); res = e.result
+    return report([str(res.path)], str(truth), out / 'report', progress=progress)
