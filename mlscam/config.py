@@ -5,10 +5,11 @@
 # %% auto #0
 __all__ = ['ConfigError', 'setting', 'SimConfig', 'DataConfig', 'ModelConfig', 'LossWeights', 'TrainConfig', 'RolloutConfig',
            'PipelineConfig', 'Config', 'config_from_dict', 'config_to_dict', 'parse_overrides', 'apply_overrides',
-           'load_config', 'save_config', 'add_config_args', 'config_from_args']
+           'fsync_path', 'atomic_output', 'load_config', 'save_config', 'add_config_args', 'config_from_args']
 
 # %% ../nbs/00_config.ipynb #dd3c5781
 import argparse
+import contextlib
 import copy
 import dataclasses
 import difflib
@@ -16,6 +17,7 @@ import math
 import operator
 import os
 import re
+import shutil
 import tempfile
 import types
 import typing
@@ -344,6 +346,28 @@ def apply_overrides(cfg: Config, overrides) -> Config:
     try: return config_from_dict(_merge(config_to_dict(cfg), update))
     except ConfigError as e: raise ConfigError(f'--set: {e}') from None
 
+# %% ../nbs/00_config.ipynb #c47005fd
+def fsync_path(path) -> None:
+    "Flush the file or folder `path` to the disk (a folder: its entries, e.g. after a rename into it)."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
+@contextlib.contextmanager
+def atomic_output(path, suffix: str = ''):
+    "Yield a temporary path beside `path` (ending in `suffix`) to write; then fsync it, rename it onto `path`, fsync the folder."
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp{suffix}')
+    try:
+        yield tmp
+        fsync_path(tmp)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    finally:
+        if tmp.is_dir(): shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists(): tmp.unlink()
+
 # %% ../nbs/00_config.ipynb #4afda90e
 def _read_yaml(path: Path):
     "What the YAML file at `path` holds ({} for only comments); errors name the file: empty, not YAML, a key twice."
@@ -365,18 +389,10 @@ def load_config(path=None, overrides=()) -> Config:
     return apply_overrides(cfg, overrides)
 
 def save_config(cfg: Config, path) -> Path:
-    "Write every key of `cfg` to `path` as YAML, atomically (a temporary file, then `os.replace`)."
+    "Write every key of `cfg` to `path` as YAML, atomically (`atomic_output`)."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.dump(config_to_dict(cfg), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp: tmp.write_text(text)
     return path
 
 # %% ../nbs/00_config.ipynb #0f9d4505

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import SimConfig
+from .config import SimConfig, atomic_output
 from .data import ColumnLayout, Normalizer, forcing_columns, from_columns, sample_columns
 from .grid import Grid, patches_at
 from .simulate import FORMAT_VERSION, START_DATE, VARIABLE_ATTRS, hydrostatic_geopotential, simulation_parameters
@@ -131,10 +131,7 @@ def _to_torch(x, device) -> torch.Tensor:
 
 def _save_leaves(path: Path, leaves):
     "Write arrays `leaves` to `path` (.npz) atomically."
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.stem}.tmp{os.getpid()}.npz')
-    np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(leaves)})
-    os.replace(tmp, path)
+    with atomic_output(path, suffix='.npz') as tmp: np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(leaves)})
 
 def _columns(frames: dict, phi_matrix: torch.Tensor) -> torch.Tensor:
     "dinosaur output fields (member, time, level, lat, lon) → column channels (member, time, lat, lon, channel) float32."

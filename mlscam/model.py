@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch_to
 from torch.utils.checkpoint import checkpoint
 
-from .config import ModelConfig
+from .config import ModelConfig, atomic_output
 from .grid import (CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter_response, project_pole_rows,
                          zonal_filter, zonal_truncation_response)
 
@@ -368,14 +368,10 @@ def _read(path: Path, map_location) -> dict:
 
 @patch_to(Checkpoint)
 def save(self, path) -> Path:
-    "Write the checkpoint to `path` atomically: `path.tmp`, flushed and fsynced, then `os.replace`d into place."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    "Write the checkpoint to `path` atomically (`mlscam.config.atomic_output`: a temporary file, fsynced, renamed, folder fsynced)."
+    path = Path(path)
     data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ('extra', 'path')}
-    tmp = path.with_name(path.name + '.tmp')
-    with open(tmp, 'wb') as f:
-        torch.save({**self.extra, **data}, f)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp: torch.save({**self.extra, **data}, tmp)
     return path
 
 @patch_to(Checkpoint, cls_method=True)

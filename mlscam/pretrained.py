@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 import mlscam
-from .config import SimConfig, config_from_dict
+from .config import SimConfig, atomic_output, config_from_dict, fsync_path
 from .model import Checkpoint
 
 # %% auto #0
@@ -91,9 +91,8 @@ def sha256_of(path) -> str:
 
 def _write_index(folder: Path, index: dict):
     "Write `index` to `folder/index.json` atomically."
-    tmp = folder / (INDEX_FILE + '.tmp')
-    tmp.write_text(json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + '\n', encoding='utf-8')
-    os.replace(tmp, folder / INDEX_FILE)
+    with atomic_output(folder / INDEX_FILE) as tmp:
+        tmp.write_text(json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + '\n', encoding='utf-8')
 
 # %% ../nbs/15_pretrained.ipynb #708dbfe7
 def bundle(source, name: str, description: str, notes: str, folder=None, dtype: str = 'float32',
@@ -115,7 +114,7 @@ def bundle(source, name: str, description: str, notes: str, folder=None, dtype: 
         raise ValueError(f'bundle: {name} would be {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit '
                          f"(dtype='bfloat16' halves it)")
     path = folder / f'{name}.pt'
-    os.replace(staged, path)
+    os.replace(staged, path); fsync_path(folder)          # staged was fsynced by Checkpoint.save
     index = read_index(folder)
     index[name] = dict(file=path.name, description=description.strip(), bytes=path.stat().st_size, sha256=sha256_of(path),
                        source_step=src.step)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import SimConfig, add_config_args, config_from_args, config_from_dict
+from .config import SimConfig, add_config_args, atomic_output, config_from_args, config_from_dict
 
 # %% ../nbs/03_simulate.ipynb #1f45c5f9
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')   # JAX: no 75 % reservation of the GPU; the user's value wins
@@ -191,11 +191,9 @@ def _create_netcdf(path, model: HeldSuarezModel, digest: str):
 def save_spun_up_state(path, state) -> Path:
     "Write a dinosaur model `state` (its array leaves, in tree order) to `path` (.npz) atomically."
     import jax
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.stem}.{os.getpid()}.tmp.npz')
-    np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(jax.tree_util.tree_leaves(state))})
-    os.replace(tmp, path)
-    return path
+    with atomic_output(path, suffix='.npz') as tmp:
+        np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(jax.tree_util.tree_leaves(state))})
+    return Path(path)
 
 def load_spun_up_state(path, model: HeldSuarezModel):
     "The state in `path` (written by `save_spun_up_state`) in the tree of `model.initial_state`; shapes checked, naming the file."
@@ -240,8 +238,6 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
     spin_up_day = jax.jit(time_integration.repeated(model.step, steps_per_output * outputs_per_day))
     output_day = jax.jit(time_integration.trajectory_from_step(
         model.step, outputs_per_day, steps_per_output, start_with_input=True, post_process_fn=model.output))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'{path.name}.tmp{os.getpid()}')
     state = model.initial_state if spun_up is None else load_spun_up_state(spun_up, model)
     bar = tqdm(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
                desc=f'Held-Suarez {cfg.resolution} L{cfg.levels} spin-up', initial=0 if spun_up is None else cfg.spinup_days)
@@ -249,7 +245,7 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
         for _ in range(cfg.spinup_days if spun_up is None else 0):
             state = spin_up_day(state); jax.block_until_ready(state); bar.update()
         bar.set_description(f'Held-Suarez {cfg.resolution} L{cfg.levels} output')
-        with _create_netcdf(tmp, model, digest) as ds:
+        with atomic_output(path) as tmp, _create_netcdf(tmp, model, digest) as ds:   # closed, then published
             for day in range(cfg.days):
                 state, frames = output_day(state)
                 frames = {k: np.asarray(v) for k, v in frames.items()}                 # (time, level, lat, lon)
@@ -261,10 +257,8 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
                 ds['time'][i:i + outputs_per_day] = (i + np.arange(outputs_per_day)) * cfg.output_interval_minutes
                 for name, values in frames.items(): ds[name][i:i + outputs_per_day] = values
                 bar.update()
-        os.replace(tmp, path)
     finally:
         bar.close()
-        if tmp.exists(): tmp.unlink()
     return path
 
 # %% ../nbs/03_simulate.ipynb #a91ab757
