@@ -23,6 +23,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
+from .config import atomic_output, fsync_path
 from .grid import Grid, lat_weights, patches_at
 
 log = logging.getLogger(__name__)
@@ -869,11 +870,9 @@ def stats_dataset(layout: ColumnLayout, mean, std, tendency_mean, tendency_std, 
                                'tendency = x[t+1] - x[t] within each period'))
 
 def save_stats(stats: xr.Dataset, path) -> Path:
-    "Write statistics to NetCDF atomically (a temporary file, then a rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    stats.to_netcdf(tmp); os.replace(tmp, path)
-    return path
+    "Write statistics to NetCDF atomically (`mlscam.config.atomic_output`)."
+    with atomic_output(path) as tmp: stats.to_netcdf(tmp)
+    return Path(path)
 
 def load_stats(path) -> xr.Dataset:
     "Read statistics written by `save_stats` (into memory; the file is closed)."
@@ -1068,7 +1067,9 @@ def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: in
         shutil.rmtree(work, ignore_errors=True); raise
     for old in out_dir.glob('shard-*'): shutil.rmtree(old)
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    for name in names: os.rename(work / name, out_dir / name)
+    for name in names:                                   # on the disk before they are published …
+        for f in (work / name).iterdir(): fsync_path(f)
+        fsync_path(work / name); os.rename(work / name, out_dir / name)
     shutil.rmtree(work)
     manifest = dict(format='mlscam-columns-1', layout=layout.to_dict(), lead=lead, seed=seed, n_patches=n_patches,
                     shard_size=shard_size, weighting=weighting, grid=grid.to_dict(),
@@ -1078,8 +1079,8 @@ def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: in
                     arrays=dict(state='(n, lead+1, 3, 3, n_state) float32, physical units',
                                 forcing='(n, lead+1, 3, 3, n_forcing) float32, physical units',
                                 index='(n, 3) int64: time index (into times), lat index, lon index of the centre at t'))
-    tmp_manifest = out_dir / (MANIFEST + '.tmp')
-    tmp_manifest.write_text(json.dumps(manifest, indent=1)); os.replace(tmp_manifest, out_dir / MANIFEST)
+    with atomic_output(out_dir / MANIFEST) as tmp:       # … by the manifest, last (its folder fsync covers the renames)
+        tmp.write_text(json.dumps(manifest, indent=1))
     return [out_dir / n for n in names]
 
 # %% ../nbs/02_data.ipynb #51e6bae2
