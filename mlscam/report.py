@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .config import atomic_output
 from .data import level_indices, open_dataset, time_labels, times_from_labels
 from .metrics import (
     METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast, climatology_forecast_like, forecast_valid_times,
@@ -33,16 +34,9 @@ __all__ = ['FORECASTS', 'FIGURE_KINDS', 'SUMMARY_COLUMNS', 'atomic_write', 'repr
 
 # %% ../nbs/11_report.ipynb #c92bebef
 def atomic_write(path, write) -> Path:
-    "Call `write(tmp)` on a temporary path beside `path`, then rename it to `path` (no half-written file, no stray temp)."
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
+    "Call `write(tmp)` on a temporary path beside `path`, then publish it as `path` (`mlscam.config.atomic_output`)."
+    with atomic_output(path, suffix=Path(path).suffix) as tmp: write(tmp)   # the suffix: savefig picks the format by it
+    return Path(path).expanduser()
 
 # %% ../nbs/11_report.ipynb #10f99ad8
 def representative_levels(levels, n: int = 3) -> list[float]:
