@@ -12,9 +12,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['GRID_KINDS', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', 'CENTRE_TOKEN', 'gaussian_latitudes', 'Grid', 'lat_bounds',
-           'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood', 'patches_at', 'project_pole_rows',
-           'polar_filter_response', 'polar_filter', 'zonal_filter', 'zonal_truncation_response']
+__all__ = ['GRID_KINDS', 'LON_TOLERANCE', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', 'CENTRE_TOKEN', 'gaussian_latitudes',
+           'wrap_longitudes', 'Grid', 'lat_bounds', 'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood',
+           'patches_at', 'project_pole_rows', 'polar_filter_response', 'polar_filter', 'zonal_filter',
+           'zonal_truncation_response']
 
 # %% ../nbs/01_grid.ipynb #755a60db
 GRID_KINDS = ('equiangular', 'equiangular_poles', 'gaussian')
@@ -44,7 +45,7 @@ def _grid_kind(lat: np.ndarray, lon: np.ndarray) -> str:
     if (np.diff(lat) <= 0).any(): raise ValueError("grid: lat must be strictly ascending (it has repeated or unsorted values)")
     if lon.min() < 0 or lon.max() >= 360:
         raise ValueError(f"grid: lon must lie in [0, 360), got {lon.min():g} … {lon.max():g}; "
-                         "convert, e.g. ds.assign_coords(lon=ds.lon % 360).sortby('lon')")
+                         "convert, e.g. ds.assign_coords(lon=wrap_longitudes(ds.lon)).sortby('lon') (mlscam.grid.wrap_longitudes)")
     if not np.allclose(np.diff(lon), 360 / nlon, rtol=0, atol=0.01 * 360 / nlon):
         raise ValueError(f"grid: lon must ascend with equal spacing 360/nlon = {360 / nlon:g} over the whole circle "
                          f"(a global grid), got spacings {np.diff(lon).min():g} … {np.diff(lon).max():g}")
@@ -56,6 +57,15 @@ def _grid_kind(lat: np.ndarray, lon: np.ndarray) -> str:
     raise ValueError(f"grid: the {nlat} latitudes ({lat[0]:g} … {lat[-1]:g}, spacings {np.diff(lat).min():g} … "
                      f"{np.diff(lat).max():g}) are irregular: not equiangular (with or without pole points) and not "
                      "Gaussian; mlscam needs a global regular lat–lon grid")
+
+# %% ../nbs/01_grid.ipynb #af505896
+LON_TOLERANCE = 1e-6                                            # degrees: round-off, not a different grid
+
+def wrap_longitudes(lon) -> np.ndarray:
+    "Longitudes (degrees, float64) wrapped into [0, 360); values within `LON_TOLERANCE` of 0 or 360 become exactly 0."
+    lon = np.asarray(lon, dtype=np.float64) % 360
+    lon[np.isclose(lon, 0, rtol=0, atol=LON_TOLERANCE) | np.isclose(lon, 360, rtol=0, atol=LON_TOLERANCE)] = 0.
+    return lon
 
 # %% ../nbs/01_grid.ipynb #a54d0276
 @dataclass(eq=False)

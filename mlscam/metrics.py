@@ -11,19 +11,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import lat_weights
+from .grid import LON_TOLERANCE, lat_weights, wrap_longitudes
 
 # %% auto #0
-__all__ = ['SPATIAL_DIMS', 'LON_TOLERANCE', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS', 'check_spatial', 'lon_0_360',
-           'lat_weight_array', 'global_mean', 'check_pair', 'init_and_lead', 'align_forecast', 'rmse', 'bias', 'mae',
-           'acc', 'climatology', 'climatology_forecast', 'persistence_forecast', 'forecast_valid_times',
-           'climatology_forecast_like', 'skill', 'ccc', 'ccc_map', 'ccc_by_lead', 'ensemble_ccc', 'zonal_mean',
-           'zonal_mean_bias', 'time_mean_bias']
+__all__ = ['SPATIAL_DIMS', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS', 'check_spatial', 'lon_0_360', 'lat_weight_array',
+           'global_mean', 'check_pair', 'init_and_lead', 'align_forecast', 'rmse', 'bias', 'mae', 'acc', 'climatology',
+           'climatology_forecast', 'persistence_forecast', 'forecast_valid_times', 'climatology_forecast_like', 'skill',
+           'ccc', 'ccc_map', 'ccc_by_lead', 'ensemble_ccc', 'zonal_mean', 'zonal_mean_bias', 'time_mean_bias']
 
 # %% ../nbs/08_metrics.ipynb #ee36a92d
 SPATIAL_DIMS = ('lat', 'lon')
 
-LON_TOLERANCE = 1e-6                                            # degrees: round-off, not a different grid
 
 def check_spatial(x, where: str):
     "Raise unless `x` has `lat` (ascending) and `lon` (in [0, 360) up to `LON_TOLERANCE`) dims."
@@ -39,8 +37,7 @@ def check_spatial(x, where: str):
 def lon_0_360(x):
     "`x` with longitudes wrapped into [0, 360) and sorted; values within `LON_TOLERANCE` of 0 or 360 become 0."
     if 'lon' not in x.dims: return x
-    lon = np.asarray(x['lon'].values, dtype=np.float64) % 360
-    lon[np.isclose(lon, 0, rtol=0, atol=LON_TOLERANCE) | np.isclose(lon, 360, rtol=0, atol=LON_TOLERANCE)] = 0.
+    lon = wrap_longitudes(x['lon'].values)
     return x.assign_coords(lon=x['lon'].copy(data=lon.astype(x['lon'].dtype))).sortby('lon')
 
 def lat_weight_array(x) -> xr.DataArray:
