@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import glob
 import json
 import math
@@ -29,7 +30,8 @@ import xarray as xr
 
 from .config import ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict
 from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalise,
-                         check_times, file_name_of, forcing_columns, level_indices, open_dataset, source_of, to_columns)
+                         check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset, source_of,
+                         to_columns)
 from .grid import Grid, lat_weights
 from .model import MLSCAM, Checkpoint
 
@@ -104,6 +106,7 @@ def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Data
             else open_dataset(initial_state, 'auto', *args)
     except (KeyError, ValueError) as e:
         raise type(e)(f"initial state does not fit checkpoint {rm.path}: {e.args[0] if e.args else e}") from None
+    ds = convert_units(ds, layout.units, f"initial state {where} does not fit checkpoint {rm.path}")   # hPa -> Pa, degC -> K, ...
     grid = Grid.from_coords(ds.lat.values, ds.lon.values)
     if rm.grid is not None and grid != rm.grid:
         raise ValueError(f"initial state {where} is on the grid {grid}, but checkpoint {rm.path} was trained on {rm.grid}")
@@ -119,11 +122,13 @@ def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Data
 TIME_DEPENDENT_FORCINGS = tuple(f for f in COMPUTED_FORCINGS if f not in ('sin_lat', 'cos_lat'))
 
 def valid_times(t0, time_step, steps) -> np.ndarray:
-    "The times `t0 + k·time_step` for the integers `k` in `steps` (datetime64[ns], or cftime objects when `t0` is one)."
+    "The times `t0 + k·time_step` for the integers `k` in `steps` (datetime64 in `t0`'s own unit, or cftime objects when `t0` is one)."
     k = np.asarray(steps, dtype=np.int64).reshape(-1)
     dt = pd.Timedelta(time_step)
     if hasattr(t0, 'calendar'): return np.array([t0 + (int(i) * dt).to_pytimedelta() for i in k], dtype=object)
-    return np.datetime64(pd.Timestamp(t0).to_datetime64(), 'ns') + k * np.timedelta64(dt.value, 'ns')
+    t0, step = np.datetime64(t0), dt.to_timedelta64()                          # step in ns
+    coarse = step.astype(f'timedelta64[{np.datetime_data(t0.dtype)[0]}]')     # in t0's unit: year 0001 fits in us, not ns
+    return t0 + k * (coarse if coarse == step else step)
 
 class ForcingSchedule:
     "Normalised forcings `(time, lat, lon, n_forcing)` on the device for any valid times: static channels once, time-dependent ones per call."
@@ -491,26 +496,24 @@ class RolloutUnstable(RuntimeError):
         super().__init__(f"rollout unstable at {instability}; the {result.outputs} outputs before it are in {result.path}")
         self.instability, self.result = instability, result
 
-# run() settings that RolloutConfig (00_config) does not hold yet, with their defaults; they move there, then this goes
-_PENDING_SETTINGS = dict(perturb='state', seed=0, precision='fp32', time_step=None)
+def _setting_value(key: str, value):
+    "A keyword setting as the configuration spells it: paths and time spans as strings, one variable as a list."
+    if isinstance(value, os.PathLike): return str(value)
+    if key == 'time_step' and isinstance(value, (pd.Timedelta, np.timedelta64, datetime.timedelta)): return str(pd.Timedelta(value))
+    return [value] if key == 'variables' and isinstance(value, str) else value
 
-def _settings(config: RolloutConfig | None, overrides: dict) -> tuple[RolloutConfig, SimpleNamespace]:
-    "`config` with the non-None `overrides`, checked by the configuration's rules (errors name 'rollout.<key>'), and the pending settings."
+def _settings(config: RolloutConfig | None, overrides: dict) -> RolloutConfig:
+    "`config` with the non-None `overrides`, checked by the configuration's rules (errors name 'rollout.<key>')."
     fields = {f.name for f in dataclasses.fields(RolloutConfig)}
-    unknown = sorted(set(overrides) - fields - set(_PENDING_SETTINGS))
-    if unknown: raise TypeError(f"run() got unknown settings {unknown}; the settings are {sorted(fields | set(_PENDING_SETTINGS))}")
-    given = {k: str(v) if isinstance(v, os.PathLike) else [v] if k == 'variables' and isinstance(v, str) else v
-             for k, v in overrides.items() if v is not None}
-    base = dict(config_to_dict(config or RolloutConfig()), **{k: v for k, v in given.items() if k in fields})
-    cfg = config_from_dict({'rollout': base}).rollout
-    opt = SimpleNamespace(**{k: given.get(k, getattr(cfg, k, v)) for k, v in _PENDING_SETTINGS.items()})
+    unknown = sorted(set(overrides) - fields)
+    if unknown: raise TypeError(f"run() got unknown settings {unknown}; the settings are {sorted(fields)}")
+    given = {k: _setting_value(k, v) for k, v in overrides.items() if v is not None}
+    cfg = config_from_dict({'rollout': dict(config_to_dict(config or RolloutConfig()), **given)}).rollout
     if cfg.decode_every > cfg.steps:
         raise ValueError(f"decode_every={cfg.decode_every} is larger than steps={cfg.steps}: nothing would be written")
     if cfg.ensemble and cfg.perturbation == 0:
         raise ValueError(f"ensemble={cfg.ensemble} with perturbation=0 would give identical members; set perturbation > 0")
-    if opt.perturb not in ('state', 'latent'): raise ValueError(f"perturb must be 'state' or 'latent', got {opt.perturb!r}")
-    if opt.precision not in ('fp32', 'bf16'): raise ValueError(f"precision must be 'fp32' or 'bf16', got {opt.precision!r}")
-    return cfg, opt
+    return cfg
 
 def _input_paths(inputs) -> list[Path]:
     "The existing paths among `inputs` (a path, glob, list of them, or a Dataset: none), resolved."
@@ -601,26 +604,26 @@ def _step_grid(rm: RolloutModel, ds0: xr.Dataset) -> Grid:
     warnings.warn(f"checkpoint {rm.path} stores no grid; stepping on the initial state's {grid}")
     return grid
 
-def _initial_latent(rm: RolloutModel, x0: torch.Tensor, forcing0: torch.Tensor, cfg: RolloutConfig, opt, autocast) -> torch.Tensor:
-    "Normalise and encode `x0` (1, lat, lon, n_state), physical, once → z (member, lat, lon, latent), members perturbed as `opt.perturb` says."
-    norm, gen = rm.normalizer, torch.Generator().manual_seed(opt.seed)
+def _initial_latent(rm: RolloutModel, x0: torch.Tensor, forcing0: torch.Tensor, cfg: RolloutConfig, autocast) -> torch.Tensor:
+    "Normalise and encode `x0` (1, lat, lon, n_state), physical, once → z (member, lat, lon, latent), members perturbed as `cfg.perturb` says."
+    norm, gen = rm.normalizer, torch.Generator().manual_seed(cfg.seed)
     noise = lambda *shape: torch.randn(*shape, generator=gen).to(x0.device)
     x = norm.normalize_state(x0)                                                    # (1, lat, lon, n_state)
-    if cfg.ensemble and opt.perturb == 'state':
+    if cfg.ensemble and cfg.perturb == 'state':
         scale = norm.tendency_std / (norm.std + norm.eps)                           # one tendency std, in normalised units
         x = torch.cat([x, x + cfg.perturbation * scale * noise(cfg.ensemble, *x.shape[1:])])   # (member, lat, lon, n_state)
     with torch.inference_mode(), autocast:
         z = rm.model.encode(x, forcing0.expand(len(x), -1, -1, -1)).float()         # (member, lat, lon, latent)
-    if cfg.ensemble and opt.perturb == 'latent':
+    if cfg.ensemble and cfg.perturb == 'latent':
         spread = z.flatten(1, 2).std(1)[:, None, None, :]                           # (1, 1, 1, latent)
         z = torch.cat([z, z + cfg.perturbation * spread * noise(cfg.ensemble, *z.shape[1:])])
     return z
 
-def _output_attrs(rm: RolloutModel, cfg: RolloutConfig, opt, dt, ds0: xr.Dataset, initial_state, device) -> dict:
+def _output_attrs(rm: RolloutModel, cfg: RolloutConfig, dt, ds0: xr.Dataset, initial_state, device, step=None) -> dict:
     "The rollout file's global attributes: what made it, from which checkpoint and initial state, with which settings."
     t0 = ds0.time.values[0]
-    settings = dict(config_to_dict(cfg), time_step=str(dt), perturb=opt.perturb, seed=opt.seed, precision=opt.precision,
-                    initial_time=_iso_time(t0), device=str(device))
+    settings = dict(config_to_dict(cfg), time_step=str(dt), initial_time=_iso_time(t0), device=str(device),
+                    step='MLSCAM.step' if step is None else getattr(step, '__qualname__', type(step).__name__))
     return dict(title='mlscam rollout', source=f'mlscam {rm.version} checkpoint {rm.path.resolve()}',
                 history=f"{pd.Timestamp.now('UTC').isoformat()} mlscam.rollout.run", mlscam_version=_version(),
                 mlscam_checkpoint=str(rm.path.resolve()), mlscam_checkpoint_version=rm.version,
@@ -674,26 +677,28 @@ class _Clock:
 
 # %% ../nbs/07_rollout.ipynb #5ee0814a
 def run(checkpoint, initial_state, config: RolloutConfig | None = None, *, time=0, progress: bool = True,
-        **overrides) -> RolloutResult:
-    "Roll `checkpoint` out from `initial_state` at `time` (a list of times: the forecast layout) as `config` says, any setting overridden by keyword."
-    cfg, opt = _settings(config, overrides)
+        step=None, **overrides) -> RolloutResult:
+    "Roll `checkpoint` out from `initial_state` at `time` (a list of times: the forecast layout) as `config` says, any setting overridden by keyword; `step(z, forcing, grid) -> z` replaces the model's step."
+    cfg = _settings(config, overrides)
+    if step is not None and not callable(step): raise TypeError(f"step must be a function (z, forcing, grid) -> z, got {step!r}")
     forecast = isinstance(time, (list, tuple, np.ndarray, pd.Index))
     out_path = _check_output(Path(cfg.output), initial_state, checkpoint, cfg.overwrite)
     dev = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     rm = load_rollout_model(checkpoint, dev)                                         # load
     inits, data_step = open_initial_state(initial_state, rm, time)                   # one time, or one per forecast
     _check_not_source(out_path, inits)
-    dt, grid = _model_time_step(rm, data_step, opt.time_step), _step_grid(rm, inits)
+    dt, grid = _model_time_step(rm, data_step, cfg.time_step), _step_grid(rm, inits)
     schedule = ForcingSchedule(inits, rm.layout, rm.normalizer, dev)
     chosen, channels = output_channels(rm.layout, cfg.variables)
     vertical = vertical_terms(initial_state, inits, rm.layout, chosen) if 'level' in inits.coords else None
     members = cfg.ensemble + 1 if cfg.ensemble else None
-    writer = RolloutWriter(out_path, inits, rm.layout, chosen, dt, members, _output_attrs(rm, cfg, opt, dt, inits, initial_state, dev),
+    writer = RolloutWriter(out_path, inits, rm.layout, chosen, dt, members, _output_attrs(rm, cfg, dt, inits, initial_state, dev, step),
                            lead_steps=np.arange(0, cfg.steps + 1, cfg.decode_every) if forecast else None, vertical=vertical,
                            complevel=cfg.compression_level, least_significant_digit=cfg.least_significant_digit)
     weights = torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev)
-    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=opt.precision == 'bf16')
-    step = torch.compile(rm.model.step, fullgraph=True) if cfg.compile else rm.model.step   # the grid enters as plain ints
+    autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == 'bf16')
+    step = step or rm.model.step                                                      # a benchmark's fused or compiled step
+    step = torch.compile(step, fullgraph=True) if cfg.compile else step               # the grid enters as plain ints
     clock = _Clock(dt, cfg.steps * inits.sizes['time'], progress)
     outputs = None
     with _SignalsRaise():
@@ -702,7 +707,7 @@ def run(checkpoint, initial_state, config: RolloutConfig | None = None, *, time=
                 ds0 = inits.isel(time=[k])
                 t0 = ds0.time.values[0]
                 x0 = torch.from_numpy(to_columns(ds0, rm.layout)[0].astype(np.float32)).to(dev)   # (1, lat, lon, n_state) physical
-                z = _initial_latent(rm, x0, schedule(valid_times(t0, dt, [0])), cfg, opt, autocast)   # (member, lat, lon, latent)
+                z = _initial_latent(rm, x0, schedule(valid_times(t0, dt, [0])), cfg, autocast)   # (member, lat, lon, latent)
                 outputs = _Outputs(writer, health_reference(rm.normalizer, x0, weights), channels, cfg,
                                    lambda s, bad, t0=t0: _instability(s, bad, rm.layout, grid, t0, dt, cfg.ensemble),
                                    outputs.written if outputs else 0)
