@@ -23,8 +23,8 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import atomic_output, fsync_path
-from .grid import Grid, lat_weights, patches_at
+from .config import atomic_output, date_label, fsync_path
+from .grid import Grid, lat_weights, patches_at, wrap_longitudes
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto',
         raise ValueError(f"{path}: latitudes must be monotonic within [-90, 90], got {lat.tolist()}")
     lon = ds.lon.values
     if lon.min() < 0 or lon.max() >= 360:
-        ds = ds.assign_coords(lon=ds.lon.copy(data=lon % 360)).sortby('lon')
+        ds = ds.assign_coords(lon=ds.lon.copy(data=wrap_longitudes(lon).astype(lon.dtype))).sortby('lon')   # -2.8e-14 → 0, not 360
     if (np.diff(ds.lon.values) <= 0).any():
         raise ValueError(f"{path}: longitudes are repeated or unsorted after wrapping to [0, 360): {ds.lon.values.tolist()}")
     if scheme == 'era5' and 'planet' not in ds.attrs: ds.attrs['planet'] = 'earth'   # reanalysis: maps get coastlines
@@ -417,22 +417,13 @@ def time_step(ds: xr.Dataset) -> pd.Timedelta:
     return step
 
 # %% ../nbs/02_data.ipynb #0ef65288
-_LABEL = re.compile(r'(\d{4})-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?')
-
-def _label_of_text(text: str) -> str:
-    "The fixed-width label of an ISO date or time string (missing parts are the start of the period)."
-    m = _LABEL.fullmatch(str(text).strip())
-    if m is None: raise ValueError(f"expected an ISO date like 2000-01-31 or 0001-02-30T06:00, got {str(text)!r}")
-    y, mo, d, h, mi, s, frac = m.groups()
-    return f"{y}-{mo}-{d or '01'}T{h or '00'}:{mi or '00'}:{s or '00'}" + (frac or '')
-
 def time_labels(times) -> np.ndarray:
     "Fixed-width ISO labels `YYYY-MM-DDTHH:MM:SS` of times (datetime64 of any unit, cftime, pandas, or ISO strings)."
     values = np.asarray(getattr(times, 'values', times))
     if values.ndim == 0: values = values[None]
     if np.issubdtype(values.dtype, np.datetime64):
         return np.datetime_as_string(values.astype('datetime64[us]'), unit='s')   # no ns: year 0001 fits in us
-    return np.array([_label_of_text(v) if isinstance(v, str) else _iso(v)[:19] for v in values], dtype=str)
+    return np.array([date_label(v) if isinstance(v, str) else _iso(v)[:19] for v in values], dtype=str)   # strings: config's labels
 
 def calendar_of(ds: xr.Dataset) -> str:
     "The CF calendar of `ds`'s times ('proleptic_gregorian' for numpy datetimes, else the cftime calendar)."
@@ -443,7 +434,7 @@ def times_from_labels(labels, calendar: str = 'proleptic_gregorian') -> np.ndarr
     import cftime
     out = []
     for text in labels:
-        fields = [int(x) for x in re.split(r'[-T:]', _label_of_text(text)[:19])]
+        fields = [int(x) for x in re.split(r'[-T:]', date_label(str(text))[:19])]
         try: out.append(cftime.datetime(*fields, calendar=calendar))
         except ValueError as e: raise ValueError(f"time {str(text)!r} is not a date of the {calendar!r} calendar ({e})") from None
     return np.array(out, dtype=object)
@@ -617,9 +608,10 @@ def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surfa
     return ds
 
 def open_from_config(data_cfg) -> xr.Dataset:
-    "`open_dataset` with the paths, scheme, variables, levels, surface fields and static forcings of a `DataConfig`."
+    "`open_dataset` with the paths, scheme, variables, levels, vertical coordinate, surface fields and static forcings of a `DataConfig`."
     static = [f for f in data_cfg.forcings if f in STATIC_FORCINGS]
-    return open_dataset(data_cfg.paths, data_cfg.scheme, data_cfg.variables, data_cfg.levels, data_cfg.surface, static)
+    return open_dataset(data_cfg.paths, data_cfg.scheme, data_cfg.variables, data_cfg.levels, data_cfg.surface, static,
+                        vertical=getattr(data_cfg, 'vertical', 'native'))
 
 # %% ../nbs/02_data.ipynb #624ad6b6
 def dataset_name(ds: xr.Dataset, name: str) -> str:
