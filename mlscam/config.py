@@ -45,7 +45,7 @@ _MOST_DAYS = (31, 30, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)   # days of each m
 def date_label(text) -> str:
     "The fixed-width label `YYYY-MM-DDTHH:MM:SS` of an ISO date like 0001-02-30T06:00 (missing parts: the period's start); an error if no CF calendar has it."
     m = _ISO_DATE.fullmatch(text.strip()) if isinstance(text, str) else None
-    expected = f'expected an ISO date like 2000-01-31 or 2000-01-31T06:00, got {text!r}'
+    expected = f'expected an ISO date like 2000-01-31 or 2000-01-31T06:00, got {str(text) if isinstance(text, str) else text!r}'   # np.str_ too
     if m is None: raise ValueError(expected)
     y, mo, d, h, mi, s, frac = m.groups()
     month = int(mo)
