@@ -16,8 +16,8 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 min_python = cfg['min_python']
 
 requirements = cfg.get('requirements', '').split()
-extras = {name: cfg.get(f'{name}_requirements', '').split() for name in ('dev', 'sim')}
-extras['dev'] += extras['sim']   # the notebooks (the tests) simulate their own data
+extras = {key[:-len('_requirements')]: cfg[key].split() for key in cfg if key.endswith('_requirements')}   # dev, sim, maps, notebook
+extras['dev'] += extras['sim'] + extras['maps'] + extras['notebook']   # the notebooks (the tests) simulate their own data and draw maps
 extras['all'] = sorted({r for v in extras.values() for r in v})
 
 setuptools.setup(
