@@ -125,7 +125,7 @@ class SimConfig:
     levels: int = setting(20, '>= 2')                    # sigma levels
     spinup_days: int = setting(200, '>= 0')              # days from rest, discarded
     days: int = setting(30, '>= 1')                      # simulated days kept after the spin-up
-    output_interval_minutes: int = setting(30, '> 0')    # must divide a day (1440 min)
+    output_interval_minutes: int = setting(30, '> 0')    # minutes between outputs; must divide a day (1440)
     seed: int = 0                                        # seed of the initial perturbation
     delta_T: float = setting(60., '>= 0')                # K, equator-pole temperature difference
     delta_theta: float = setting(10., '>= 0')            # K, vertical potential temperature difference

@@ -8,7 +8,6 @@ __all__ = ['GAS_CONSTANT_DRY_AIR', 'GRAVITY', 'FORMAT_VERSION', 'SIM_PARAMETERS'
            'held_suarez_model', 'save_spun_up_state', 'load_spun_up_state', 'simulate', 'main']
 
 # %% ../nbs/03_simulate.ipynb #e89a6161
-import argparse
 import dataclasses
 import datetime
 import hashlib
@@ -18,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import SimConfig, add_config_args, atomic_output, config_from_args, config_from_dict
+from .config import (SimConfig, atomic_output, command, config_from_args, config_from_dict, field_descriptions,
+                           progress_bar, run_command)
 
 # %% ../nbs/03_simulate.ipynb #1f45c5f9
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')   # JAX: no 75 % reservation of the GPU; the user's value wins
@@ -230,7 +230,6 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
         with netCDF4.Dataset(path) as ds:
             if getattr(ds, 'mlscam_simulation_hash', None) == digest: return path
     import jax
-    from tqdm import tqdm
     model = held_suarez_model(cfg)
     steps_per_output = cfg.output_interval_minutes // model.dt_minutes
     outputs_per_day = 1440 // cfg.output_interval_minutes
@@ -239,7 +238,7 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
     output_day = jax.jit(time_integration.trajectory_from_step(
         model.step, outputs_per_day, steps_per_output, start_with_input=True, post_process_fn=model.output))
     state = model.initial_state if spun_up is None else load_spun_up_state(spun_up, model)
-    bar = tqdm(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
+    bar = progress_bar(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
                desc=f'Held-Suarez {cfg.resolution} L{cfg.levels} spin-up', initial=0 if spun_up is None else cfg.spinup_days)
     try:
         for _ in range(cfg.spinup_days if spun_up is None else 0):
@@ -262,25 +261,19 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
     return path
 
 # %% ../nbs/03_simulate.ipynb #a91ab757
-def main(argv=None):
+_FLAGS = dict(resolution='--resolution', levels='--levels', spinup_days='--spinup-days', days='--days',
+              output_interval_minutes='--interval', seed='--seed', delta_T='--delta-T', delta_theta='--delta-theta',
+              cache_dir='--cache-dir')                # a flag for every key of the `sim` section
+
+def main(argv=None) -> int:
     "Console script `mlscam_simulate`: run (or reuse) a Held–Suarez simulation and print its path."
-    p = argparse.ArgumentParser(prog='mlscam_simulate', description=main.__doc__,
-                                epilog='Flags win over --set, which wins over --config (keys of its `sim:` section).')
-    add_config_args(p)
-    flag = lambda name, key, type, help: p.add_argument(name, dest=key, type=type, default=None, help=help)
-    flag('--resolution', 'resolution', str, 'spectral truncation: T21, T31, T42, ...')
-    flag('--levels', 'levels', int, 'number of sigma levels')
-    flag('--spinup-days', 'spinup_days', int, 'days from rest, discarded')
-    flag('--days', 'days', int, 'simulated days written')
-    flag('--interval', 'output_interval_minutes', int, 'output interval in minutes (divides a day)')
-    flag('--seed', 'seed', int, 'seed of the initial perturbation')
-    flag('--delta-T', 'delta_T', float, 'equator-pole temperature difference (K)')
-    flag('--delta-theta', 'delta_theta', float, 'vertical potential temperature difference (K)')
-    flag('--cache-dir', 'cache_dir', str, 'cache folder ($MLSCAM_CACHE wins)')
+    p = command('mlscam_simulate', main.__doc__, epilog='Flags win over --set, which wins over --config (keys of its `sim:` section).')
+    docs, default, types = field_descriptions(SimConfig), SimConfig(), {f.name: f.type for f in dataclasses.fields(SimConfig)}
+    for key, flag in _FLAGS.items():                 # help from the field's comment; None: the config decides
+        p.add_argument(flag, dest=key, type=types[key], default=None,
+                       help=f"{docs[key]} (default: sim.{key}, {getattr(default, key)})".replace('%', '%%'))
     p.add_argument('--out', default=None, help='write here instead of the cache')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    args = p.parse_args(argv)
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(SimConfig) if getattr(args, f.name) is not None}
-    path = simulate(config_from_args(args).sim, path=args.out, progress=not args.quiet, **given)
-    print(path)
-    return 0                                   # the console script's exit status
+    def body(args):
+        given = {key: getattr(args, key) for key in _FLAGS if getattr(args, key) is not None}
+        print(simulate(config_from_args(args).sim, path=args.out, progress=not args.quiet, **given))
+    return run_command(p, body, argv)
