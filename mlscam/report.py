@@ -5,7 +5,6 @@
 # %% ../nbs/11_report.ipynb #632292bc
 from __future__ import annotations
 
-import argparse
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .config import atomic_output
+from .config import atomic_output, command, config_from_args, progress_bar, run_command
 from .data import level_indices, open_dataset, time_labels, times_from_labels
 from .metrics import (
     METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast, climatology_forecast_like, forecast_valid_times,
@@ -534,10 +533,8 @@ class ReportResult:
     def figures(self) -> list[Path]: return [p for p in self.files.values() if p.suffix == '.png']
 
 def _progress_bar(progress: bool, total: int):
-    "A tqdm bar (disabled unless `progress`)."
-    if progress: from tqdm.auto import tqdm
-    else: from tqdm import tqdm                                          # tqdm.auto warns in a notebook without widgets
-    return tqdm(total=total, desc='report', disable=not progress)
+    "A tqdm.auto bar (disabled unless `progress`)."
+    return progress_bar(total=total, desc='report', disable=not progress)
 
 # %% ../nbs/11_report.ipynb #c37dcd5d
 SUMMARY_COLUMNS = {'variable': 'variable', 'level': 'level', 'lead_time_hours': 'lead [h]', 'rmse_model': 'RMSE model',
@@ -591,18 +588,18 @@ def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_
 
 # %% ../nbs/11_report.ipynb #2ecf9bc7
 def report_cli(argv=None) -> int:
-    "The `mlscam_report` console script: `--rollout A.nc [B.nc ...] --truth T.nc [...] --out DIR`."
-    p = argparse.ArgumentParser(prog='mlscam_report', description='skill table, summary and figures of rollouts against the truth')
+    "Console script `mlscam_report`: skill table, Markdown summary and figures of rollouts against the truth."
+    p = command('mlscam_report', report_cli.__doc__, epilog='Of --config and --set, rollout.variables chooses the variables when --variables is not given.')
     p.add_argument('--rollout', nargs='+', required=True, help='rollout NetCDF file(s), one per initial time')
     p.add_argument('--truth', nargs='+', required=True, help='truth file(s) covering the initial and valid times')
     p.add_argument('--out', required=True, help='folder for skill.csv, summary.md and the figures')
     p.add_argument('--clim', default=None, help='climatology NetCDF (default: computed from the truth)')
     p.add_argument('--variables', nargs='+', default=None, help='variables to report (default: all in the rollout)')
     p.add_argument('--levels', nargs='+', type=float, default=None, help='levels for figures and summary (default: near 250, 500, 850 hPa)')
-    p.add_argument('--max-figures', type=int, default=60, help='at most this many figures (default 60)')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    a = p.parse_args(argv)
-    res = report(a.rollout if len(a.rollout) > 1 else a.rollout[0], a.truth, a.out, clim=a.clim, variables=a.variables,
-                 levels=a.levels, max_figures=a.max_figures, progress=not a.no_progress)
-    print(f"report: {len(res.figures)} figures, skill.csv and summary.md in {res.out_dir} (read {res.files['summary.md']})")
-    return 0                                   # the console script's exit status
+    p.add_argument('--max-figures', type=int, default=60, help='at most this many figures')
+    def body(a):
+        variables = a.variables or config_from_args(a).rollout.variables
+        res = report(a.rollout if len(a.rollout) > 1 else a.rollout[0], a.truth, a.out, clim=a.clim, variables=variables,
+                     levels=a.levels, max_figures=a.max_figures, progress=not a.quiet)
+        print(f"mlscam_report: {len(res.figures)} figures, skill.csv and summary.md in {res.out_dir} (read {res.files['summary.md']})")
+    return run_command(p, body, argv)
