@@ -337,15 +337,14 @@ def _check_channels(normalizer, layout):
 
 def _open_training_files(cfg: Config):
     "The data files `cfg` names, opened lazily (`data.paths`; else the columns' sources; else a simulation)."
-    from mlscam.data import ColumnDataset, open_dataset
+    from mlscam.data import ColumnDataset, open_from_config
     dc = cfg.data
     if dc.paths: paths = dc.paths
     elif cfg.train.mode == 'single_column': paths = [s['path'] for s in ColumnDataset(dc.columns_dir).manifest['sources']]
     else:
         from mlscam.simulate import simulate
         paths = [str(simulate(cfg.sim))]
-    static = [f for f in dc.forcings if f in ('geopotential_at_surface', 'land_sea_mask')]
-    return open_dataset(paths, dc.scheme, dc.variables, dc.levels, dc.surface, static)
+    return open_from_config(dataclasses.replace(dc, paths=list(paths)))    # the config's variables, levels, vertical, forcings
 
 def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     "Prepared 3×3 patches (`data.columns_dir`) split in time → (train, val, layout, normalizer, grid, time step)."
