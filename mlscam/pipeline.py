@@ -5,7 +5,6 @@
 # %% ../nbs/12_pipeline.ipynb #7eafa196
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .config import Config, add_config_args, config_from_args, save_config
+from .config import Config, command, config_from_args, run_command, save_config
 from .data import ColumnLayout, open_from_config, prepare_columns
 
 # %% auto #0
@@ -161,11 +160,8 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
 
 # %% ../nbs/12_pipeline.ipynb #f0a5b2ab
 def main(argv=None) -> int:
-    "The `mlscam_quickstart` console script: `--config FILE.yaml [--set key=value ...] [--out DIR]`."
-    p = argparse.ArgumentParser(prog='mlscam_quickstart', description='simulate → prepare → train → roll out → report')
-    add_config_args(p)
+    "Console script `mlscam_quickstart`: the main job, simulate → prepare → train → roll out → report."
+    p = command('mlscam_quickstart', main.__doc__)
     p.add_argument('--out', default=None, help='run folder (default: train.out_dir of the config)')
-    p.add_argument('--no-progress', action='store_true', help='no progress bars')
-    args = p.parse_args(argv)
-    quickstart(config_from_args(args), args.out, progress=not args.no_progress)
-    return 0                                   # the console script's exit status
+    def body(args): quickstart(config_from_args(args), args.out, progress=not args.quiet)
+    return run_command(p, body, argv)
