@@ -28,7 +28,8 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict
+from .config import (ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict,
+                           fsync_path)
 from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalise,
                          check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset, source_of,
                          to_columns)
@@ -271,12 +272,6 @@ def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written
     return dict(attrs, comment='the parametric vertical coordinate is hybrid_level (a + b)'), extra, [], ['hybrid_level']
 
 # %% ../nbs/07_rollout.ipynb #b567f9bc
-def _fsync(path: Path) -> None:
-    "Flush `path` (a file, or a directory after a rename) to the disk."
-    fd = os.open(path, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
 class RolloutWriter:
     "Append decoded states chunk by chunk to `path + '.partial'` (NetCDF4, compressed), fsynced; `finish` renames it to `path`."
     def __init__(self, path, template: xr.Dataset, layout: ColumnLayout, variables: list[str], time_step,
@@ -381,15 +376,15 @@ class RolloutWriter:
 
     def _sync(self) -> None:
         "HDF5's buffers to the file, then the file to the disk: a kill after this leaves what was written readable."
-        self.nc.sync(); _fsync(self.tmp)
+        self.nc.sync(); fsync_path(self.tmp)
 
     def finish(self, status: str, **attrs) -> Path:
         "Set `mlscam_status` (and `attrs`), close, fsync, and rename the temporary file to the output path (atomic)."
         self.nc.setncatts({'mlscam_status': status, **{k: _nc_attr(v) for k, v in attrs.items()}})
         self.nc.close()
-        _fsync(self.tmp)
+        fsync_path(self.tmp)
         os.replace(self.tmp, self.path)
-        _fsync(self.path.parent)
+        fsync_path(self.path.parent)
         return self.path
 
 # %% ../nbs/07_rollout.ipynb #0ca141bd
