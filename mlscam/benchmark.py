@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .config import Config, LossWeights, ModelConfig, config_to_dict
+from .config import Config, LossWeights, ModelConfig, command, config_from_args, config_to_dict, run_command
 from .data import ColumnLayout, Normalizer, compute_stats, synthetic_dataset, to_columns
 from .grid import Grid
 from .losses import TrainingLoss
@@ -276,7 +276,7 @@ def run_case(cfg: ModelConfig, grid: Grid, label: str, device, work_dir: Path, s
     def build(path):
         out = work_dir / f'run_{label}_{path.name}.nc'
         def fn(ds): return run(ckpt, ds, steps=steps, decode_every=decode_every, chunk_steps=min(steps, 48), output=out,
-                               device=str(device), progress=False, **path.run_options)
+                               overwrite=True, device=str(device), progress=False, **path.run_options)   # each timed call rewrites it
         return fn
     def check_value(res):
         with xr.open_dataset(res.path) as ds: x = to_columns(ds.isel(time=[-1]).load(), layout, check=False)[0]
@@ -432,11 +432,11 @@ ORDER = [('mlscam', 'step'), ('sfno', 'step'), ('mlscam', 'global_rollout'), ('m
 
 def build_cases(grids: list[tuple[str, Grid]], device, cases=CASES + ('sfno',), tiny: bool = False, work_dir: Path = None,
                 run_steps: int = 96, decode_every: int = 12, rollout_steps: int = 2, columns_per_batch: int = 65536,
-                patches: int = 4096, levels: int = 30) -> tuple[list[Case], list[str]]:
+                patches: int = 4096, levels: int = 30, model_config: ModelConfig | None = None) -> tuple[list[Case], list[str]]:
     "Every case asked for on every grid, in `ORDER` → (cases, notes on what was left out)."
     unknown = sorted(set(cases) - set(CASES) - {'sfno'})
     if unknown: raise ValueError(f"--cases: unknown {unknown}; choose from {list(CASES) + ['sfno']}")
-    cfg, n_state, n_forcing = benchmark_model_config(tiny), 4 * levels, 2
+    cfg, n_state, n_forcing = model_config or benchmark_model_config(tiny), 4 * levels, 2
     torch.manual_seed(0)
     model = MLSCAM(cfg, n_state, n_forcing, range(levels, 3 * levels)).to(device)     # u, v are the odd channels
     out, notes = [], []
@@ -520,7 +520,7 @@ def _machine(device) -> dict:
 def bench_parser() -> argparse.ArgumentParser:
     "The command line of `mlscam_bench`."
     cuda = torch.cuda.is_available()
-    p = argparse.ArgumentParser(prog='mlscam_bench', description=main.__doc__)
+    p = command('mlscam_bench', main.__doc__, epilog='--config/--set: the model section gives the sizes to time (default: benchmark_model_config).')
     p.add_argument('--device', default='cuda' if cuda else 'cpu', help='cuda, cuda:1 or cpu (default: cuda if available)')
     p.add_argument('--grids', nargs='+', default=['t42', '1deg'], help='t42 (64×128), 1deg (181×360 with poles) or NLATxNLON')
     p.add_argument('--paths', nargs='+', choices=list(PATHS), help='execution paths (default: reference bf16-autocast '
@@ -531,17 +531,21 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument('--warmup', type=int, help='untimed calls first, the output check being one (default 3; 1 on a CPU)')
     p.add_argument('--run-steps', type=int, help='model steps of each timed run (default 96 = 2 days; 8 with --tiny)')
     p.add_argument('--decode-every', type=int, help='run decodes and writes every this many steps (default 12 = 6 h; 4 with --tiny)')
-    p.add_argument('--rollout-steps', type=int, default=2, help='K of the global_rollout training mode (default 2)')
+    p.add_argument('--rollout-steps', type=int, default=2, help='K of the global_rollout training mode')
     p.add_argument('--time-limit', type=float, default=240., help='seconds after which no new measurement starts; the rest are '
                    'listed as skipped (default 240: with the last compilation the run ends near 5 minutes)')
-    p.add_argument('--out', default='runs/bench', help='folder for benchmark.csv and benchmark.json (default runs/bench)')
-    p.add_argument('--quiet', action='store_true', help='no progress lines')
+    p.add_argument('--out', default='runs/bench', help='folder for benchmark.csv and benchmark.json')
     return p
 
 # %% ../nbs/14_benchmark.ipynb #872f3162
 def main(argv=None) -> int:
     "Console script `mlscam_bench`: time the step, `run` and each training mode on reference and optimised paths, with the SFNO anchor."
-    p = bench_parser(); a = p.parse_args(argv)
+    p = bench_parser()
+    return run_command(p, lambda a: _bench(p, a), argv)
+
+def _bench(p: argparse.ArgumentParser, a: argparse.Namespace) -> int:
+    "The work of `mlscam_bench` for the parsed arguments `a` → its exit status (1: an optimised path gave wrong numbers)."
+    model_cfg = config_from_args(a).model if a.config or a.overrides else benchmark_model_config(a.tiny)
     device = torch.device(a.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
         p.error(f'--device {a.device}: CUDA is not available to this torch ({torch.__version__})')
@@ -557,7 +561,7 @@ def main(argv=None) -> int:
     try:
         peaks = [matmul_peak_tflops(device, peak_dtype, peak_n)]
         cases, notes = build_cases(grids, device, a.cases, a.tiny, work, run_steps, decode_every, a.rollout_steps,
-                                   1024 if a.tiny else 65536, 64 if a.tiny else 4096)
+                                   1024 if a.tiny else 65536, 64 if a.tiny else 4096, model_config=model_cfg)
         if not a.quiet: print(f'mlscam_bench: {len(cases)} cases × {len(paths)} paths on {_machine(device)["device"]}; '
                               f'{str(peak_dtype)[6:]} matmul {peaks[0]:.4g} TFLOP/s', *notes, sep='\n', flush=True)
         rows = run_benchmark(cases, paths, device, warmup, repeats, a.time_limit - (time.perf_counter() - t0), not a.quiet)
@@ -565,7 +569,7 @@ def main(argv=None) -> int:
     finally: shutil.rmtree(work, ignore_errors=True)
     rows = with_peak(rows, max(peaks))
     meta = dict(_machine(device), peak_tflops=max(peaks), peak_tflops_start_end=peaks, peak_dtype=str(peak_dtype)[6:],
-                peak_matmul_n=peak_n, model_config=config_to_dict(benchmark_model_config(a.tiny)), notes=notes, args=vars(a),
+                peak_matmul_n=peak_n, model_config=config_to_dict(model_cfg), notes=notes, args=vars(a),
                 paths=[q.name for q in paths], repeats=repeats, warmup=warmup, run_steps=run_steps, decode_every=decode_every,
                 seconds=time.perf_counter() - t0, sypd='simulated years per wall day = dt / step time / 365 (mlscam dt 30 min, '
                 'SFNO 6 h)', flops='counted matmul FLOPs: mlscam analytic (counted_flops; training = 3 × forward), SFNO FlopCounterMode')
