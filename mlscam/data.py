@@ -5,7 +5,6 @@
 # %% ../nbs/02_data.ipynb #1f2215db
 from __future__ import annotations
 
-import argparse
 import functools
 import glob
 import json
@@ -23,7 +22,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import atomic_output, date_label, fsync_path
+from .config import atomic_output, date_label, fsync_path, progress_bar
 from .grid import Grid, lat_weights, patches_at, wrap_longitudes
 
 log = logging.getLogger(__name__)
@@ -828,8 +827,7 @@ def compute_stats(ds: xr.Dataset, layout: ColumnLayout, chunk: int = 32, progres
     state_m, tend_m, forcing_m = _Moments(layout.n_state), _Moments(layout.n_state), _Moments(layout.n_forcing)
     pieces = [(t0, min(t0 + chunk, r.stop), r.stop) for r in runs for t0 in range(r.start, r.stop, chunk)]
     if progress:
-        from tqdm.auto import tqdm
-        pieces = tqdm(pieces, desc='statistics')
+        pieces = progress_bar(pieces, desc='statistics')
     for t0, t1, stop in pieces:
         state, forcing = to_columns(ds.isel(time=slice(t0, min(t1 + 1, stop))), layout)   # one extra time for tendencies
         state = state.astype(np.float64)
@@ -1017,8 +1015,7 @@ def _write_shards(ds, layout, work: Path, grid, samples, n_patches: int, shard_s
     odd = layout.odd_channels()
     blocks = range(0, n_starts, block)
     if progress:
-        from tqdm.auto import tqdm
-        blocks = tqdm(blocks, desc='prepare columns')
+        blocks = progress_bar(blocks, desc='prepare columns')
     for t0 in blocks:
         rows = np.flatnonzero((t >= t0) & (t < t0 + block))                    # samples starting in this block
         if not len(rows): continue
@@ -1131,39 +1128,55 @@ class ColumnDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict: return self.__getitems__([i])[0]
 
+    # the prepared-columns store, read only here: other modules ask these, never the manifest or the .npy files
+    @property
+    def grid(self) -> Grid: return Grid.from_dict(self.manifest['grid'])
+    @property
+    def time_step(self) -> str | None: return self.manifest.get('time_step')
+    @property
+    def time_labels(self) -> list[str]: return list(self.manifest['times'])
+    def times(self) -> np.ndarray:
+        "The times the patches were cut from, in their own calendar (cftime for any non-numpy calendar, year 0001 too)."
+        return times_from_labels(self.manifest['times'], self.manifest.get('calendar', 'proleptic_gregorian'))
+    def source_paths(self) -> list[str]: return [s['path'] for s in self.manifest['sources']]
+    def centres(self) -> np.ndarray:
+        "(n, 3) int64 of every patch: time index (into `times()`), lat index, lon index of its centre at the first time."
+        return np.concatenate([m['index'] for m in self._arrays()]) if len(self) else np.zeros((0, 3), np.int64)
+
 # %% ../nbs/02_data.ipynb #42eeb61a
 def prepare_columns_cli(argv=None) -> int:
     "Console script `mlscam_prepare_columns`: sample 3×3 patches from data files into a columns directory."
     from mlscam import config as mconfig
-    p = argparse.ArgumentParser(prog='mlscam_prepare_columns', description=prepare_columns_cli.__doc__)
+    p = mconfig.command('mlscam_prepare_columns', prepare_columns_cli.__doc__,
+                        epilog='The flags --data ... --forcings win over the data section of --config/--set.')
     p.add_argument('--data', nargs='+', help='NetCDF files, globs or zarr stores (default: data.paths of the config)')
-    p.add_argument('--scheme', help="naming scheme: mlscam, cam, era5 or auto")
-    p.add_argument('--variables', nargs='+'); p.add_argument('--levels', nargs='+', type=float)
-    p.add_argument('--surface', nargs='*'); p.add_argument('--forcings', nargs='*')
+    p.add_argument('--scheme', help="naming scheme: mlscam, cam, era5 or auto (default: data.scheme of the config)")
+    p.add_argument('--variables', nargs='+', help='state variables (default: data.variables of the config)')
+    p.add_argument('--levels', nargs='+', type=float, help='levels to keep (default: data.levels of the config)')
+    p.add_argument('--surface', nargs='*', help='surface fields (default: data.surface of the config)')
+    p.add_argument('--forcings', nargs='*', help='forcings (default: data.forcings of the config)')
     p.add_argument('--out', help='output directory (default: data.columns_dir of the config)')
     p.add_argument('--n', type=int, required=True, help='number of patches')
     p.add_argument('--lead', type=int, default=1, help='steps after t stored with each patch')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--shard-size', type=int, default=65536)
-    p.add_argument('--weighting', default='area', choices=['area', 'row'])
+    p.add_argument('--seed', type=int, default=0, help='seed of the sampling')
+    p.add_argument('--shard-size', type=int, default=65536, help='patches per shard')
+    p.add_argument('--weighting', default='area', choices=['area', 'row'], help='draw centres by cell area, or every latitude row alike')
     p.add_argument('--stats', action='store_true', help='also compute the normalisation statistics into OUT/stats.nc')
-    p.add_argument('--overwrite', action='store_true')
-    p.add_argument('--quiet', action='store_true')
-    mconfig.add_config_args(p)                                    # --config FILE, --set KEY=VALUE
-    a = p.parse_args(argv)
-    data_cfg = mconfig.config_from_args(a).data
-    for key in ('scheme', 'variables', 'levels', 'surface', 'forcings'):
-        if getattr(a, key) is not None: setattr(data_cfg, key, getattr(a, key))
-    if a.data: data_cfg.paths = a.data
-    out = a.out or data_cfg.columns_dir
-    if not data_cfg.paths: raise ValueError('mlscam_prepare_columns: no data: give --data PATH... or a config with data.paths')
-    if not out: raise ValueError('mlscam_prepare_columns: no output directory: give --out DIR or a config with data.columns_dir')
-    ds = open_from_config(data_cfg)
-    layout = ColumnLayout.from_dataset(ds, data_cfg)
-    print(f"mlscam_prepare_columns: {source_of(ds)} (naming {ds.mlscam_scheme}), {ds.sizes['time']} times, "
-          f"{layout.n_state} state and {layout.n_forcing} forcing channels")
-    paths = prepare_columns(ds, layout, out, a.n, a.lead, a.seed, a.shard_size, weighting=a.weighting,
-                            overwrite=a.overwrite, progress=not a.quiet)
-    if a.stats: save_stats(compute_stats(ds, layout, progress=not a.quiet), Path(out) / 'stats.nc')
-    print(f"mlscam_prepare_columns: wrote {a.n} patches in {len(paths)} shard(s) to {out}")
-    return 0                                                     # the console script's exit status
+    p.add_argument('--overwrite', action='store_true', help='replace columns already prepared in OUT')
+    def body(a):
+        data_cfg = mconfig.config_from_args(a).data
+        for key in ('scheme', 'variables', 'levels', 'surface', 'forcings'):
+            if getattr(a, key) is not None: setattr(data_cfg, key, getattr(a, key))
+        if a.data: data_cfg.paths = a.data
+        out = a.out or data_cfg.columns_dir
+        if not data_cfg.paths: raise mconfig.ConfigError('no data: give --data PATH... or a config with data.paths')
+        if not out: raise mconfig.ConfigError('no output directory: give --out DIR or a config with data.columns_dir')
+        ds = open_from_config(data_cfg)
+        layout = ColumnLayout.from_dataset(ds, data_cfg)
+        print(f"mlscam_prepare_columns: {source_of(ds)} (naming {ds.mlscam_scheme}), {ds.sizes['time']} times, "
+              f"{layout.n_state} state and {layout.n_forcing} forcing channels")
+        paths = prepare_columns(ds, layout, out, a.n, a.lead, a.seed, a.shard_size, weighting=a.weighting,
+                                overwrite=a.overwrite, progress=not a.quiet)
+        if a.stats: save_stats(compute_stats(ds, layout, progress=not a.quiet), Path(out) / 'stats.nc')
+        print(f"mlscam_prepare_columns: wrote {a.n} patches in {len(paths)} shard(s) to {out}")
+    return mconfig.run_command(p, body, argv)
