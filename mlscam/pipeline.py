@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from .config import Config, command, config_from_args, run_command, save_config
-from .data import ColumnLayout, open_from_config, prepare_columns
+from .data import MANIFEST, ColumnLayout, open_from_config, prepare_columns
 
 # %% auto #0
 __all__ = ['resolve_data', 'describe_data', 'describe_columns', 'pretrain_config', 'finetune_config', 'held_out_starts',
@@ -47,10 +47,8 @@ def describe_data(ds, layout: ColumnLayout) -> str:
 def describe_columns(columns_dir) -> str:
     "Summary of prepared single-column files: patch count, lead, and how the sampled latitudes follow the area weights."
     from mlscam.data import ColumnDataset
-    from mlscam.grid import Grid
     cols = ColumnDataset(columns_dir)
-    grid = Grid.from_dict(cols.manifest['grid'])
-    rows = np.concatenate([np.load(Path(columns_dir) / s['name'] / 'index.npy', mmap_mode='r')[:, 1] for s in cols.manifest['shards']])
+    grid, rows = cols.grid, cols.centres()[:, 1]                                        # each patch's latitude row
     observed = np.bincount(rows, minlength=grid.nlat) / len(rows)
     expected = grid.lat_weights() / grid.nlat
     equator, pole = np.argmin(abs(grid.lat)), 0
@@ -128,7 +126,7 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     layout = ColumnLayout.from_dataset(ds, cfg.data)
     print(describe_data(ds, layout))
     columns = run_dir / 'columns'
-    if not (columns / 'manifest.json').exists():
+    if not (columns / MANIFEST).exists():                      # the store's own mark of a finished preparation
         prepare_columns(ds, layout, columns, cfg.pipeline.columns, lead=1, seed=cfg.train.seed, progress=progress)
     print(describe_columns(columns))
     out = dict(run_dir=run_dir, data=[Path(p) for p in cfg.data.paths], columns=columns)

@@ -340,7 +340,7 @@ def _open_training_files(cfg: Config):
     from mlscam.data import ColumnDataset, open_from_config
     dc = cfg.data
     if dc.paths: paths = dc.paths
-    elif cfg.train.mode == 'single_column': paths = [s['path'] for s in ColumnDataset(dc.columns_dir).manifest['sources']]
+    elif cfg.train.mode == 'single_column': paths = ColumnDataset(dc.columns_dir).source_paths()
     else:
         from mlscam.simulate import simulate
         paths = [str(simulate(cfg.sim))]
@@ -353,21 +353,18 @@ def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     if not dc.columns_dir:
         raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
     probe = ColumnDataset(dc.columns_dir)
-    layout, manifest = probe.layout, probe.manifest
-    from mlscam.data import times_from_labels
-    times = times_from_labels(manifest['times'], manifest.get('calendar', 'proleptic_gregorian'))   # cftime: any calendar, year 0001
-    time_step = manifest.get('time_step')
+    layout, times, time_step = probe.layout, probe.times(), probe.time_step           # cftime: any calendar, year 0001
     train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
     if normalizer is None:                     # statistics of the columns' training times, found by label in the files
-        train_labels = [t for t, m in zip(manifest['times'], train_t) if m]
+        train_labels = [t for t, m in zip(probe.time_labels, train_t) if m]
         normalizer = _normalizer(cfg, layout, lambda: _at_times(_open_training_files(cfg), train_labels, f'{dc.columns_dir}: training'),
                                  time_step, run_dir, is_main)
     _check_channels(normalizer, layout)
     full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
-    start = np.concatenate([np.load(probe.dir / s['name'] / 'index.npy', mmap_mode='r')[:, 0] for s in manifest['shards']])
+    start = probe.centres()[:, 0]                                                       # each patch's first time
     pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2, times, time_step)))   # t and t+1 both in the period
     return (torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t)), layout, normalizer,
-            Grid.from_dict(manifest['grid']), time_step)
+            probe.grid, time_step)
 
 def _global_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     "Whole fields of the data files in windows of K+1 times, split in time → (train, val, layout, normalizer, grid, time step)."
