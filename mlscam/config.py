@@ -7,7 +7,7 @@ __all__ = ['ConfigError', 'setting', 'section', 'field_descriptions', 'date_labe
            'LossWeights', 'TrainConfig', 'RolloutConfig', 'PipelineConfig', 'Config', 'config_from_dict',
            'config_to_dict', 'parse_overrides', 'apply_overrides', 'fsync_path', 'atomic_output', 'load_config',
            'save_config', 'add_config_args', 'config_from_args', 'command', 'run_command', 'config_keys',
-           'defaults_text', 'config_cli', 'progress_bar']
+           'defaults_text', 'add_section_flags', 'config_cli', 'progress_bar']
 
 # %% ../nbs/00_config.ipynb #dd3c5781
 import argparse
@@ -560,6 +560,25 @@ def defaults_text() -> str:
         lines += ['', f"# {prefix.rstrip('.')}: {section_cls.__doc__}"]
         lines += [f'{prefix}{k}: {_as_yaml(d)}'.ljust(44) + (f'  # {t}' if t else '') for k, d, t in rows]
     return '\n'.join(lines[1:]) + '\n'
+
+# %% ../nbs/00_config.ipynb #cb1655bf
+def add_section_flags(parser: argparse.ArgumentParser,  # made by `command`
+                      section: str,                     # a section of `Config`: 'sim', 'rollout', ...
+                      flags: dict[str, str] | None = None,  # flag names that are not --key-with-dashes, e.g. {'output': '--out'}
+                      ) -> list[str]:
+    "Add a flag for each key of `section` (default None: the config decides; help: the key's description and default); return the keys."
+    cls = typing.get_type_hints(Config)[section]
+    docs, default, flags = field_descriptions(cls), cls(), flags or {}
+    for f in fields(cls):
+        flag = flags.get(f.name, '--' + f.name.replace('_', '-'))
+        text = f"{docs.get(f.name, '')} (default: {section}.{f.name}, {_as_yaml(getattr(default, f.name))})".replace('%', '%%')
+        tp, metavar = typing.get_type_hints(cls)[f.name], flag[2:].upper().replace('-', '_')
+        if tp is bool: parser.add_argument(flag, dest=f.name, action='store_true', default=None, help=text)
+        elif list in {typing.get_origin(t) for t in (tp, *typing.get_args(tp))}:     # list[X], list[X] | None
+            parser.add_argument(flag, dest=f.name, nargs='+', type=_scalar(tp), default=None, metavar=metavar, help=text)
+        else: parser.add_argument(flag, dest=f.name, type=_scalar(tp), choices=f.metadata.get('choices'), default=None,
+                                  metavar=metavar if f.metadata.get('choices') is None else None, help=text)
+    return [f.name for f in fields(cls)]
 
 # %% ../nbs/00_config.ipynb #1948e291
 def config_cli(argv=None) -> int:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['GAS_CONSTANT_DRY_AIR', 'GRAVITY', 'FORMAT_VERSION', 'SIM_PARAMETERS', 'START_DATE', 'VARIABLE_ATTRS', 'spectral_grid',
            'time_step_minutes', 'hydrostatic_geopotential', 'simulation_parameters', 'cache_path', 'HeldSuarezModel',
-           'held_suarez_model', 'save_spun_up_state', 'load_spun_up_state', 'simulate', 'main']
+           'held_suarez_model', 'save_spun_up_state', 'load_spun_up_state', 'simulate', 'resolve_data', 'main']
 
 # %% ../nbs/03_simulate.ipynb #e89a6161
 import dataclasses
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import (SimConfig, atomic_output, command, config_from_args, config_from_dict, field_descriptions,
+from .config import (SimConfig, add_section_flags, atomic_output, command, config_from_args, config_from_dict,
                            progress_bar, run_command)
 
 # %% ../nbs/03_simulate.ipynb #1f45c5f9
@@ -260,20 +260,20 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
         bar.close()
     return path
 
-# %% ../nbs/03_simulate.ipynb #a91ab757
-_FLAGS = dict(resolution='--resolution', levels='--levels', spinup_days='--spinup-days', days='--days',
-              output_interval_minutes='--interval', seed='--seed', delta_T='--delta-T', delta_theta='--delta-theta',
-              cache_dir='--cache-dir')                # a flag for every key of the `sim` section
+# %% ../nbs/03_simulate.ipynb #251127b6
+def resolve_data(cfg, progress: bool = True):
+    "`cfg` (a `Config`) with `data.paths` filled: the user's files, or the cached Held–Suarez simulation of `cfg.sim`."
+    if cfg.data.paths: return cfg
+    path = simulate(cfg.sim, progress=progress)
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, paths=[str(path)]))
 
+# %% ../nbs/03_simulate.ipynb #a91ab757
 def main(argv=None) -> int:
     "Console script `mlscam_simulate`: run (or reuse) a Held–Suarez simulation and print its path."
     p = command('mlscam_simulate', main.__doc__, epilog='Flags win over --set, which wins over --config (keys of its `sim:` section).')
-    docs, default, types = field_descriptions(SimConfig), SimConfig(), {f.name: f.type for f in dataclasses.fields(SimConfig)}
-    for key, flag in _FLAGS.items():                 # help from the field's comment; None: the config decides
-        p.add_argument(flag, dest=key, type=types[key], default=None,
-                       help=f"{docs[key]} (default: sim.{key}, {getattr(default, key)})".replace('%', '%%'))
+    keys = add_section_flags(p, 'sim', {'output_interval_minutes': '--interval'})   # a flag for every key of `sim`
     p.add_argument('--out', default=None, help='write here instead of the cache')
     def body(args):
-        given = {key: getattr(args, key) for key in _FLAGS if getattr(args, key) is not None}
+        given = {key: getattr(args, key) for key in keys if getattr(args, key) is not None}
         print(simulate(config_from_args(args).sim, path=args.out, progress=not args.quiet, **given))
     return run_command(p, body, argv)
