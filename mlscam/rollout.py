@@ -5,7 +5,6 @@
 # %% ../nbs/07_rollout.ipynb #d864c4ff
 from __future__ import annotations
 
-import argparse
 import datetime
 import glob
 import json
@@ -28,8 +27,8 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import (ConfigError, RolloutConfig, add_config_args, config_from_args, config_from_dict, config_to_dict,
-                           fsync_path)
+from .config import (ConfigError, RolloutConfig, add_section_flags, command, config_from_args, config_from_dict, config_to_dict,
+                           fsync_path, progress_bar, run_command)
 from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalise,
                          check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset, source_of,
                          to_columns)
@@ -577,8 +576,7 @@ def _version() -> str:
 
 def _progress(total_days: float, on: bool):
     "A progress bar in simulated days."
-    from tqdm.auto import tqdm
-    return tqdm(total=round(total_days, 6), unit='day', desc='rollout (simulated days)', disable=not on,
+    return progress_bar(total=round(total_days, 6), unit='day', desc='rollout (simulated days)', disable=not on,
                 bar_format='{l_bar}{bar}| {n:.2f}/{total:.2f} days [{elapsed}<{remaining}{postfix}]')
 
 # %% ../nbs/07_rollout.ipynb #bf2fb06d
@@ -765,51 +763,24 @@ def _time_arg(text: str):
 
 def main(argv=None) -> int:
     "Console script `mlscam_rollout`: roll a checkpoint out from an initial state into a CF NetCDF file."
-    p, d = argparse.ArgumentParser(prog='mlscam_rollout', description=main.__doc__), RolloutConfig()
+    p = command('mlscam_rollout', main.__doc__, epilog='A flag wins over --set, which wins over the rollout section of --config. Exit status: 0 a '
+                'complete run, 3 stopped by the instability flag, 130 Ctrl-C, 143 SIGTERM, 1 or 2 an error.')
     p.add_argument('--checkpoint', required=True, help='model checkpoint (.pt) written by mlscam training')
     p.add_argument('--initial-state', required=True, nargs='+', help='NetCDF files, globs or a zarr store')
     p.add_argument('--time', type=_time_arg, nargs='+', default=[0],
                    help='initial time: an index (0, -1) or a timestamp (default 0); several: one forecast file (init_time, lead_time)')
     p.add_argument('--forecast', action='store_true', help='the forecast layout (init_time, lead_time) even for one initial time')
-    p.add_argument('--steps', type=int, help='model time steps')
-    p.add_argument('--output', help='output NetCDF file')
-    p.add_argument('--overwrite', action='store_true', default=None, help='replace an existing output file')
-    p.add_argument('--compression-level', type=int, help=f'zlib level 0-9 (default: rollout.compression_level, {d.compression_level})')
-    p.add_argument('--least-significant-digit', type=int, help='quantise to 10^-n in each variable\'s units (default: lossless)')
-    p.add_argument('--decode-every', type=int, help='write every this many steps')
-    p.add_argument('--chunk-steps', type=int, help='steps held in memory between writes')
-    p.add_argument('--variables', nargs='+', help='variables to write (default: all)')
-    p.add_argument('--ensemble', type=int, help='perturbed members besides the unperturbed one')
-    p.add_argument('--perturbation', type=float, help='size of the initial perturbation')
-    p.add_argument('--perturb', choices=['state', 'latent'], default='state', help='perturb the initial state or the latent')
-    p.add_argument('--instability-factor', type=float, help='stop when a value lies this many training std beyond the span of '
-                   f'the training mean and the initial state (default: rollout.instability_factor, {d.instability_factor:g})')
-    p.add_argument('--drift-factor', type=float, help='stop when the area-weighted global mean lies this many training std '
-                   f'beyond the span of the training mean and the initial one (default: rollout.drift_factor, {d.drift_factor:g})')
-    p.add_argument('--compile', action='store_true', default=None,
-                   help=f"torch.compile the latent step, for long runs (default: rollout.compile, {'on' if d.compile else 'off'})")
-    p.add_argument('--time-step', help="model time step, e.g. 30min (default: from the checkpoint or the data)")
-    p.add_argument('--device', help='cuda, cuda:1, cpu (default: cuda if available)')
-    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    add_config_args(p)
-    a = p.parse_args(argv)
-    cfg = config_from_args(a).rollout
-    initial = a.initial_state[0] if len(a.initial_state) == 1 else a.initial_state
-    time = a.time if a.forecast or len(a.time) > 1 else a.time[0]
-    try:
-        res = run(a.checkpoint, initial, steps=a.steps, output=a.output, decode_every=a.decode_every, variables=a.variables,
-                  ensemble=a.ensemble, perturbation=a.perturbation, device=a.device, chunk_steps=a.chunk_steps, time=time,
-                  overwrite=a.overwrite, compression_level=a.compression_level, least_significant_digit=a.least_significant_digit,
-                  instability_factor=a.instability_factor, time_step=a.time_step, perturb=a.perturb, seed=a.seed,
-                  precision=a.precision, progress=not a.quiet, drift_factor=a.drift_factor, compile=a.compile, config=cfg)
-    except RolloutUnstable as e:
-        print(f'mlscam_rollout: {e}')
-        return 3
-    except (KeyboardInterrupt, Terminated) as e:
-        print(f"mlscam_rollout: {'terminated' if isinstance(e, Terminated) else 'interrupted'}; the steps done so far are in the output, marked partial")
-        return 143 if isinstance(e, Terminated) else 130
-    print(f'mlscam_rollout: wrote {res.outputs} outputs of {res.steps} steps to {res.path} '
-          f'in {res.wall_seconds:.1f} s ({res.sypd:.3g} simulated years per day)')
-    return 0
+    keys = add_section_flags(p, 'rollout', {'output': '--out'})       # a flag for every key of `rollout`
+    def body(a):
+        initial = a.initial_state[0] if len(a.initial_state) == 1 else a.initial_state
+        time = a.time if a.forecast or len(a.time) > 1 else a.time[0]
+        try: res = run(a.checkpoint, initial, config_from_args(a).rollout, time=time, progress=not a.quiet, **{k: getattr(a, k) for k in keys})
+        except RolloutUnstable as e:
+            print(f'mlscam_rollout: {e}')
+            return 3
+        except (KeyboardInterrupt, Terminated) as e:
+            print(f"mlscam_rollout: {'terminated' if isinstance(e, Terminated) else 'interrupted'}; the steps done so far are in the output, marked partial")
+            return 143 if isinstance(e, Terminated) else 130
+        print(f'mlscam_rollout: wrote {res.outputs} outputs of {res.steps} steps to {res.path} '
+              f'in {res.wall_seconds:.1f} s ({res.sypd:.3g} simulated years per day)')
+    return run_command(p, body, argv)
