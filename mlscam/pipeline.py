@@ -15,18 +15,11 @@ import xarray as xr
 
 from .config import Config, command, config_from_args, run_command, save_config
 from .data import MANIFEST, ColumnLayout, open_from_config, prepare_columns
+from .simulate import resolve_data         # no data given: the one simulate fallback
 
 # %% auto #0
-__all__ = ['resolve_data', 'describe_data', 'describe_columns', 'pretrain_config', 'finetune_config', 'held_out_starts',
-           'evaluate', 'quickstart', 'main']
-
-# %% ../nbs/12_pipeline.ipynb #7da8a99f
-def resolve_data(cfg: Config, progress: bool = True) -> Config:
-    "`cfg` with `data.paths` filled: the user's files, or the cached Held–Suarez simulation of `cfg.sim`."
-    if cfg.data.paths: return cfg
-    from mlscam.simulate import simulate
-    path = simulate(cfg.sim, progress=progress)
-    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, paths=[str(path)]))
+__all__ = ['describe_data', 'describe_columns', 'pretrain_config', 'finetune_config', 'held_out_starts', 'evaluate', 'quickstart',
+           'main']
 
 # %% ../nbs/12_pipeline.ipynb #11fd8c85
 def describe_data(ds, layout: ColumnLayout) -> str:

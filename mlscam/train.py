@@ -342,8 +342,8 @@ def _open_training_files(cfg: Config):
     if dc.paths: paths = dc.paths
     elif cfg.train.mode == 'single_column': paths = ColumnDataset(dc.columns_dir).source_paths()
     else:
-        from mlscam.simulate import simulate
-        paths = [str(simulate(cfg.sim))]
+        from mlscam.simulate import resolve_data
+        paths = resolve_data(cfg, progress=False).data.paths
     return open_from_config(dataclasses.replace(dc, paths=list(paths)))    # the config's variables, levels, vertical, forcings
 
 def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:

@@ -13,7 +13,7 @@ import torch
 
 from mlscam.config import add_config_args, config_from_args
 from mlscam.data import ColumnDataset, ColumnLayout, open_from_config, prepare_columns
-from mlscam.pipeline import resolve_data
+from mlscam.simulate import resolve_data
 from mlscam.train import EpochBatches, Trainer, WholeBatches
 
 
