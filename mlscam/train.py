@@ -5,7 +5,6 @@
 # %% ../nbs/06_train.ipynb #bb2865c0
 from __future__ import annotations
 
-import argparse
 import csv
 import dataclasses
 import math
@@ -19,11 +18,10 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 from fastcore.basics import patch_to
-from tqdm import tqdm
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
 
-from .config import Config, add_config_args, config_from_args, config_to_dict, config_from_dict, save_config
+from .config import Config, command, config_from_args, config_to_dict, config_from_dict, progress_bar, run_command, save_config
 from .grid import Grid
 from .losses import TrainingLoss, nonfinite_terms
 from .model import MLSCAM, Checkpoint
@@ -32,8 +30,8 @@ from .model import MLSCAM, Checkpoint
 __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
            'perturb_initial_latent', 'rollout_outputs', 'single_column_outputs', 'ForecastStep', 'rollout_loss',
            'rollout_steps_at', 'max_rollout_steps', 'squared_error_sums', 'rmse_per_variable', 'DistributedContext',
-           'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'build_data',
-           'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
+           'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'window_starts',
+           'build_data', 'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -304,8 +302,8 @@ def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tu
     if not val.any(): raise ValueError(f'data.val_times={val_times}: no validation times in {t[0]} … {t[-1]}')
     return train, val
 
-def _windows(mask: np.ndarray, length: int, times=None, step=None) -> np.ndarray:
-    "Start indices `i` whose `length` times `i … i+length-1` all lie in `mask` (and, given `times`, are `step` apart)."
+def window_starts(mask: np.ndarray, length: int, times=None, step=None) -> np.ndarray:
+    "The sliding windows of a time mask (training, validation, held-out forecasts): start indices `i` whose `length` times `i … i+length-1` all lie in `mask` (and, given `times`, are `step` apart)."
     mask = np.asarray(mask, bool)
     if len(mask) < length: return np.zeros(0, np.int64)
     ok = np.lib.stride_tricks.sliding_window_view(mask, length).all(-1)          # (n - length + 1,)
@@ -362,7 +360,7 @@ def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     _check_channels(normalizer, layout)
     full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
     start = probe.centres()[:, 0]                                                       # each patch's first time
-    pick = lambda mask: np.flatnonzero(np.isin(start, _windows(mask, 2, times, time_step)))   # t and t+1 both in the period
+    pick = lambda mask: np.flatnonzero(np.isin(start, window_starts(mask, 2, times, time_step)))   # t and t+1 both in the period
     return (torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t)), layout, normalizer,
             probe.grid, time_step)
 
@@ -380,7 +378,7 @@ def _global_data(cfg: Config, normalizer, is_main: bool) -> tuple:
         normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, Path(tc.out_dir), is_main)
     _check_channels(normalizer, layout)
     full = GlobalDataset(ds, layout, normalizer, steps=k)
-    windows = lambda mask: torch.utils.data.Subset(full, _windows(mask, k + 1, ds.time.values, time_step))
+    windows = lambda mask: torch.utils.data.Subset(full, window_starts(mask, k + 1, ds.time.values, time_step))
     return windows(train_t), windows(val_t), layout, normalizer, full.grid, time_step
 
 def build_data(cfg: Config, normalizer=None, is_main: bool = True) -> TrainingData:
@@ -617,7 +615,7 @@ def fit(self, stop_after: int | None = None, time_limit: float | None = None) ->
         log = MetricsLog(self.run_dir / 'metrics.csv', columns, resume_step=self.step if tc.resume else None)
     per_rank = tc.batch_size // ctx.world_size
     started = time.perf_counter()
-    bar = tqdm(total=tc.steps, initial=self.step, disable=not (self.progress and ctx.is_main), unit='step',
+    bar = progress_bar(total=tc.steps, initial=self.step, disable=not (self.progress and ctx.is_main), unit='step',
                dynamic_ncols=True, desc=f'{tc.mode} training')
     try:
         while self.step < tc.steps:
@@ -662,21 +660,19 @@ def train(cfg: Config, data: TrainingData | None = None, progress: bool = True, 
     "Run the training that `cfg` describes → the run folder (`train.out_dir`); `overwrite` replaces an earlier run there."
     return Trainer(cfg, data=data, progress=progress, device=device, overwrite=overwrite).fit(stop_after=stop_after)
 
-def main(argv=None) -> None:
-    "The `mlscam_train` console script: `--config FILE.yaml [--set key=value ...] [--resume]`."
-    parser = argparse.ArgumentParser(prog='mlscam_train', description='Train an ML-SCAM model (single_column, global or '
-                                     'global_rollout mode); run under torchrun for several GPUs.')
-    add_config_args(parser)
-    parser.add_argument('--resume', action='store_true', help="continue from train.out_dir's checkpoints/last.pt")
-    parser.add_argument('--overwrite', action='store_true', help="replace an earlier run in train.out_dir (its checkpoints and metrics)")
-    parser.add_argument('--no-progress', action='store_true', help='no progress bar')
-    args = parser.parse_args(argv)
-    if args.resume and args.overwrite: parser.error('--resume continues the run in train.out_dir, --overwrite replaces it: give one')
-    cfg = config_from_args(args)
-    if args.resume: cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, resume=True))
-    try: train(cfg, progress=not args.no_progress, overwrite=args.overwrite)
-    finally:
-        if dist.is_initialized(): dist.destroy_process_group()
+def main(argv=None) -> int:
+    "Console script `mlscam_train`: train an ML-SCAM model (single_column, global or global_rollout mode); under torchrun on several GPUs."
+    p = command('mlscam_train', main.__doc__)
+    p.add_argument('--resume', action='store_true', help="continue from train.out_dir's checkpoints/last.pt")
+    p.add_argument('--overwrite', action='store_true', help="replace an earlier run in train.out_dir (its checkpoints and metrics)")
+    def body(args):
+        if args.resume and args.overwrite: p.error('--resume continues the run in train.out_dir, --overwrite replaces it: give one')
+        cfg = config_from_args(args)
+        if args.resume: cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, resume=True))
+        try: train(cfg, progress=not args.quiet, overwrite=args.overwrite)
+        finally:
+            if dist.is_initialized(): dist.destroy_process_group()
+    return run_command(p, body, argv)
 
 # %% ../nbs/06_train.ipynb #a6022557
 def _free_port() -> int:
