@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 import xarray as xr
 
-from .config import SimConfig, atomic_output
+from .config import SimConfig, atomic_output, progress_bar
 from .data import ColumnLayout, Normalizer, forcing_columns, from_columns, sample_columns
 from .grid import Grid, patches_at
 from .simulate import FORMAT_VERSION, START_DATE, VARIABLE_ATTRS, hydrostatic_geopotential, simulation_parameters
@@ -155,7 +155,6 @@ def simulate_ensemble(cfg: SimConfig | None = None, members: int = 2, seeds=None
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')          # leave the GPU's memory to torch
     import jax, jax.numpy as jnp
     from dinosaur import time_integration
-    from tqdm.auto import tqdm
     from mlscam.simulate import held_suarez_model, _resolve_config
     cfg = _resolve_config(cfg, {})
     if seeds is None:
@@ -179,7 +178,7 @@ def simulate_ensemble(cfg: SimConfig | None = None, members: int = 2, seeds=None
     store = QuantisedStates((members, n_time, len(model.lat), len(model.lon), layout.n_state), layout.state_names(),
                             layout.odd_channels(), device)
     phi_matrix = torch.from_numpy(geopotential_matrix(model.sigma))
-    bar = tqdm(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
+    bar = progress_bar(total=cfg.spinup_days + cfg.days, unit='day', disable=not progress,
                desc=f'{members} Held-Suarez {cfg.resolution} L{cfg.levels} runs: spin-up')
     spun = spinup_cache_path(cfg, seeds)
     try:
