@@ -69,7 +69,8 @@ def finetune_config(cfg: Config, run_dir: Path, init_from: Path) -> Config:
 # %% ../nbs/12_pipeline.ipynb #34972cc6
 def held_out_starts(val: np.ndarray, steps: int, n: int) -> list[int]:
     "Up to `n` time indices, evenly spread, whose next `steps` times all lie in the validation mask `val`."
-    ok = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(val, steps + 1).all(-1)) if len(val) > steps else np.array([], int)
+    from mlscam.train import window_starts
+    ok = window_starts(val, steps + 1)                                                  # the next `steps` times held out too
     if n and not len(ok):
         raise ValueError(f'no held-out initial time leaves room for rollout.steps={steps} inside the validation period '
                          f'({int(val.sum())} times): lengthen data.val_times or shorten rollout.steps')
