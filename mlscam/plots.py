@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -106,14 +107,26 @@ def _edges(x: np.ndarray, lo: float = -np.inf, hi: float = np.inf) -> np.ndarray
     return np.clip(np.concatenate([[2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]]), lo, hi)
 
 
+_NO_CARTOPY = ("cartopy is not installed: maps are drawn on plain longitude-latitude axes, without projection or coastlines; "
+               "pip install 'mlscam[maps]' for both")
+
+def _cartopy_crs():
+    "`cartopy.crs`, or None with a warning saying how to get it when cartopy is not installed."
+    try: import cartopy.crs as ccrs
+    except ImportError:
+        warnings.warn(_NO_CARTOPY, stacklevel=3)
+        return None
+    return ccrs
+
+
 def map_projection(projection):
-    "A cartopy CRS from a name ('robinson', 'platecarree') or a CRS."
-    import cartopy.crs as ccrs
+    "A cartopy CRS from a name ('robinson', 'platecarree') or a CRS; None (plain axes) where cartopy is not installed."
     if not isinstance(projection, str): return projection
-    names = {'robinson': ccrs.Robinson, 'platecarree': ccrs.PlateCarree}
+    names = ('robinson', 'platecarree')
     key = projection.lower().replace('_', '').replace(' ', '')
     if key not in names: raise ValueError(f"projection={projection!r}: use one of {list(names)} or a cartopy CRS")
-    return names[key]()
+    ccrs = _cartopy_crs()
+    return None if ccrs is None else dict(robinson=ccrs.Robinson, platecarree=ccrs.PlateCarree)[key]()
 
 
 def _color_limits(values, center=None, vmin=None, vmax=None):
@@ -149,13 +162,13 @@ def _scalar_coords(da: xr.DataArray) -> str:
 def plot_map(da: xr.DataArray, ax=None, coastlines='auto', cmap=None, center=None, vmin=None, vmax=None,
              title=None, projection='robinson', colorbar: bool = True, path=None) -> Figure:
     "A `(lat, lon)` field on a map, with coastlines when the data is on the real Earth; returns the Figure."
-    import cartopy.crs as ccrs
     da = _check_dims(_as_array(da, 'plot_map'), 'plot_map', ('lat', 'lon')).transpose('lat', 'lon')
     draw_coastlines = _resolve_coastlines(coastlines, da)
+    ccrs = _cartopy_crs()                            # None: plain longitude-latitude axes
     if ax is None:
         fig = _figure(figsize=(7, 3.8), layout='constrained')
-        ax = fig.add_subplot(projection=map_projection(projection))
-    elif not hasattr(ax, 'projection'):
+        ax = fig.add_subplot(projection=None if ccrs is None else map_projection(projection))
+    elif ccrs is not None and not hasattr(ax, 'projection'):
         raise TypeError(f"plot_map: ax must be a cartopy GeoAxes (add_subplot(projection=ccrs.Robinson())), "
                         f"got {type(ax).__name__}")
     fig = ax.get_figure()
@@ -163,10 +176,15 @@ def plot_map(da: xr.DataArray, ax=None, coastlines='auto', cmap=None, center=Non
     values = np.asarray(da.values, float)   # (lat, lon)
     vmin, vmax, extend = _color_limits(values, center, vmin, vmax)
     cmap = cmap or ('RdBu_r' if center is not None else 'viridis')
-    mesh = ax.pcolormesh(lon_edges, lat_edges, values, transform=ccrs.PlateCarree(), cmap=cmap, vmin=vmin, vmax=vmax)
-    if lon_edges[-1] - lon_edges[0] >= 359.9 and lat_edges[-1] - lat_edges[0] >= 150: ax.set_global()
+    geo = hasattr(ax, 'projection')                  # a cartopy GeoAxes
+    mesh = ax.pcolormesh(lon_edges, lat_edges, values, cmap=cmap, vmin=vmin, vmax=vmax,
+                         **(dict(transform=ccrs.PlateCarree()) if geo else {}))
+    if not geo:
+        ax.set(xlim=(lon_edges[0], lon_edges[-1]), ylim=(lat_edges[0], lat_edges[-1]), aspect='equal',
+               xlabel='longitude [°E]', ylabel='latitude [°N]')
+    elif lon_edges[-1] - lon_edges[0] >= 359.9 and lat_edges[-1] - lat_edges[0] >= 150: ax.set_global()
     else: ax.set_extent([lon_edges[0], lon_edges[-1], lat_edges[0], lat_edges[-1]], crs=ccrs.PlateCarree())
-    if draw_coastlines:
+    if draw_coastlines and geo:
         use_packaged_natural_earth()
         ax.coastlines(resolution='110m', linewidth=0.6, color='k')
     if colorbar: fig.colorbar(mesh, ax=ax, orientation='horizontal', shrink=0.6, pad=0.04, extend=extend,
