@@ -4,8 +4,14 @@
 nbdev's semantics (its directives, `tst_flags`, skipped `#| eval: false` cells). Notebooks in a folder
 holding a `.notest` file, and files starting with `_` or `.`, are skipped, as `nbdev_test` does.
 Run flagged cells too with `MLSCAM_TEST_FLAGS="slow gpu"`.
+
+Each notebook runs with its own empty temporary folder (`tempfile.tempdir` and `TMPDIR`) and must leave it empty:
+a notebook removes the temporary files it makes (the folder is removed afterwards either way).
 """
+import getpass
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,5 +32,17 @@ def _notebooks():
 @pytest.mark.parametrize('nb', list(_notebooks()), ids=lambda p: str(p.relative_to(NBS)))
 def test_notebook(nb):
     force = os.environ.get('MLSCAM_TEST_FLAGS', '').split()
-    ok, seconds = run_notebook(nb, skip_flags=FLAGS, force_flags=force, showerr=True)
+    # torch.compile's cache is a cache, not a leftover: keep it where it was
+    os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', os.path.join(tempfile.gettempdir(), f'torchinductor_{getpass.getuser()}'))
+    scratch, saved = tempfile.mkdtemp(prefix=f'mlscam-test-{nb.stem}-'), (tempfile.tempdir, os.environ.get('TMPDIR'))
+    tempfile.tempdir, os.environ['TMPDIR'] = scratch, scratch
+    try:
+        ok, seconds = run_notebook(nb, skip_flags=FLAGS, force_flags=force, showerr=True)
+        left = sorted(p.name for p in Path(scratch).iterdir() if not p.name.startswith('torchinductor_'))   # a compile cache
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None: os.environ.pop('TMPDIR', None)
+        else: os.environ['TMPDIR'] = saved[1]
+        shutil.rmtree(scratch, ignore_errors=True)
     assert ok, f'{nb.name} failed (see the traceback above)'
+    assert not left, f'{nb.name} left {len(left)} temporary file(s) or folder(s): {left[:5]}'
