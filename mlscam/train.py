@@ -320,11 +320,11 @@ def _at_times(ds, times, what: str):
     if missing: raise ValueError(f'{source_of(ds)}: {len(missing)} {what} time(s) are not in the data, the first {missing[0]}')
     return ds.isel(time=[position[t] for t in times])
 
-def _normalizer(cfg: Config, layout, open_train, time_step, run_dir: Path, is_main: bool):
+def _normalizer(cfg: Config, layout, open_train, time_step, run_dir: Path, is_main: bool, progress: bool = False):
     "The normalizer from `data.stats`, or from statistics of the training data (periods of `time_step`; saved to `run_dir/stats.nc`)."
     from mlscam.data import Normalizer, compute_stats, load_stats, save_stats
     if cfg.data.stats: return Normalizer.from_stats(load_stats(cfg.data.stats), layout)
-    stats = compute_stats(open_train(), layout, time_step=time_step)
+    stats = compute_stats(open_train(), layout, time_step=time_step, progress=progress and is_main)   # a bar: it reads every training time
     if is_main: save_stats(stats, run_dir / 'stats.nc')
     return Normalizer.from_stats(stats, layout)
 
@@ -344,7 +344,7 @@ def _open_training_files(cfg: Config):
         paths = resolve_data(cfg, progress=False).data.paths
     return open_from_config(dataclasses.replace(dc, paths=list(paths)))    # the config's variables, levels, vertical, forcings
 
-def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
+def _single_column_data(cfg: Config, normalizer, is_main: bool, progress: bool = False) -> tuple:
     "Prepared 3×3 patches (`data.columns_dir`) split in time → (train, val, layout, normalizer, grid, time step)."
     from mlscam.data import ColumnDataset
     dc, run_dir = cfg.data, Path(cfg.train.out_dir)
@@ -356,7 +356,7 @@ def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     if normalizer is None:                     # statistics of the columns' training times, found by label in the files
         train_labels = [t for t, m in zip(probe.time_labels, train_t) if m]
         normalizer = _normalizer(cfg, layout, lambda: _at_times(_open_training_files(cfg), train_labels, f'{dc.columns_dir}: training'),
-                                 time_step, run_dir, is_main)
+                                 time_step, run_dir, is_main, progress)
     _check_channels(normalizer, layout)
     full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
     start = probe.centres()[:, 0]                                                       # each patch's first time
@@ -364,7 +364,7 @@ def _single_column_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     return (torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t)), layout, normalizer,
             probe.grid, time_step)
 
-def _global_data(cfg: Config, normalizer, is_main: bool) -> tuple:
+def _global_data(cfg: Config, normalizer, is_main: bool, progress: bool = False) -> tuple:
     "Whole fields of the data files in windows of K+1 times, split in time → (train, val, layout, normalizer, grid, time step)."
     from mlscam.data import ColumnLayout, GlobalDataset
     from mlscam.data import time_step as time_step_of
@@ -375,17 +375,17 @@ def _global_data(cfg: Config, normalizer, is_main: bool) -> tuple:
     train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
     time_step = str(time_step_of(ds))
     if normalizer is None:                     # the training times may have gaps (a validation period inside)
-        normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, Path(tc.out_dir), is_main)
+        normalizer = _normalizer(cfg, layout, lambda: ds.isel(time=np.flatnonzero(train_t)), time_step, Path(tc.out_dir), is_main, progress)
     _check_channels(normalizer, layout)
     full = GlobalDataset(ds, layout, normalizer, steps=k)
     windows = lambda mask: torch.utils.data.Subset(full, window_starts(mask, k + 1, ds.time.values, time_step))
     return windows(train_t), windows(val_t), layout, normalizer, full.grid, time_step
 
-def build_data(cfg: Config, normalizer=None, is_main: bool = True) -> TrainingData:
-    "Open the data `cfg` names, split it in time into train/val, normalise, and make the datasets of `train.mode`."
+def build_data(cfg: Config, normalizer=None, is_main: bool = True, progress: bool = False) -> TrainingData:
+    "Open the data `cfg` names, split it in time into train/val, normalise (statistics with a bar if `progress`), and make the datasets of `train.mode`."
     tc, dc = cfg.train, cfg.data
     part = _single_column_data if tc.mode == 'single_column' else _global_data
-    train, val, layout, normalizer, grid, time_step = part(cfg, normalizer, is_main)
+    train, val, layout, normalizer, grid, time_step = part(cfg, normalizer, is_main, progress)
     window = 2 if tc.mode == 'single_column' else max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum) + 1
     for name, subset in (('training', train), ('validation', val)):
         if len(subset) == 0:
@@ -457,7 +457,7 @@ class Trainer:
         start = resume or (Checkpoint.load(tc.init_from) if tc.init_from else None)   # where the weights come from
         if data is None:
             from mlscam.data import Normalizer
-            data = build_data(cfg, None if start is None else Normalizer.from_dict(start.normalizer), ctx.is_main)
+            data = build_data(cfg, None if start is None else Normalizer.from_dict(start.normalizer), ctx.is_main, progress)
         self.data = data
         self.model = self._init_model(start if resume is None else None)
         global_mode = tc.mode != 'single_column'
