@@ -7,7 +7,7 @@ __all__ = ['ConfigError', 'setting', 'section', 'field_descriptions', 'date_labe
            'LossWeights', 'TrainConfig', 'RolloutConfig', 'PipelineConfig', 'Config', 'config_from_dict',
            'config_to_dict', 'parse_overrides', 'apply_overrides', 'fsync_path', 'atomic_output', 'load_config',
            'save_config', 'add_config_args', 'config_from_args', 'command', 'run_command', 'config_keys',
-           'defaults_text', 'add_section_flags', 'config_cli', 'progress_bar']
+           'defaults_text', 'add_section_flags', 'main', 'progress_bar']
 
 # %% ../nbs/00_config.ipynb #dd3c5781
 import argparse
@@ -581,9 +581,9 @@ def add_section_flags(parser: argparse.ArgumentParser,  # made by `command`
     return [f.name for f in fields(cls)]
 
 # %% ../nbs/00_config.ipynb #1948e291
-def config_cli(argv=None) -> int:
+def main(argv=None) -> int:
     "Console script `mlscam_config`: every key with its default and meaning (--defaults), or the checked config of --config/--set as YAML."
-    p = command('mlscam_config', config_cli.__doc__)
+    p = command('mlscam_config', main.__doc__)
     p.add_argument('--defaults', action='store_true', help='list every key, its default and what it means')
     def body(a):
         if a.defaults and (a.config or a.overrides): raise ConfigError('--defaults lists the built-in defaults; leave out --config and --set')

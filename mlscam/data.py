@@ -37,7 +37,7 @@ __all__ = ['log', 'GRAVITY', 'VECTOR_VARIABLES', 'CANONICAL_UNITS', 'STATIC_FORC
            'check_complete', 'expand_paths', 'open_dataset', 'open_from_config', 'dataset_name', 'ColumnLayout',
            'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'stats_dataset',
            'save_stats', 'load_stats', 'Normalizer', 'select_times', 'GlobalDataset', 'remove_stale_work',
-           'sample_columns', 'prepare_columns', 'ColumnDataset', 'prepare_columns_cli']
+           'sample_columns', 'prepare_columns', 'ColumnDataset', 'main']
 
 # %% ../nbs/02_data.ipynb #1f7ed0cd
 GRAVITY = 9.80665   # m s-2, converts CAM's geopotential height Z3 (m) to geopotential (m2 s-2)
@@ -1144,10 +1144,10 @@ class ColumnDataset(torch.utils.data.Dataset):
         return np.concatenate([m['index'] for m in self._arrays()]) if len(self) else np.zeros((0, 3), np.int64)
 
 # %% ../nbs/02_data.ipynb #42eeb61a
-def prepare_columns_cli(argv=None) -> int:
+def main(argv=None) -> int:
     "Console script `mlscam_prepare_columns`: sample 3×3 patches from data files into a columns directory."
     from mlscam import config as mconfig
-    p = mconfig.command('mlscam_prepare_columns', prepare_columns_cli.__doc__,
+    p = mconfig.command('mlscam_prepare_columns', main.__doc__,
                         epilog='The flags --data ... --forcings win over the data section of --config/--set.')
     p.add_argument('--data', nargs='+', help='NetCDF files, globs or zarr stores (default: data.paths of the config)')
     p.add_argument('--scheme', help="naming scheme: mlscam, cam, era5 or auto (default: data.scheme of the config)")

@@ -29,7 +29,7 @@ __all__ = ['FORECASTS', 'FIGURE_KINDS', 'SUMMARY_COLUMNS', 'atomic_write', 'repr
            'forecast_skill', 'skill_table', 'summary_table', 'beat_counts', 'markdown_table', 'missing_value_notes',
            'ReportInputs', 'resolve_inputs', 'figure_skill', 'figure_map', 'figure_ccc_map', 'figure_cross_section',
            'figure_spectra', 'figure_drift', 'figure_plan', 'draw_figure', 'draw_figures', 'ReportResult', 'report',
-           'report_cli']
+           'main']
 
 # %% ../nbs/11_report.ipynb #c92bebef
 def atomic_write(path, write) -> Path:
@@ -587,9 +587,9 @@ def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_
     return ReportResult(out_dir, files, scores, summary, notes)
 
 # %% ../nbs/11_report.ipynb #2ecf9bc7
-def report_cli(argv=None) -> int:
+def main(argv=None) -> int:
     "Console script `mlscam_report`: skill table, Markdown summary and figures of rollouts against the truth."
-    p = command('mlscam_report', report_cli.__doc__, epilog='Of --config and --set, rollout.variables chooses the variables when --variables is not given.')
+    p = command('mlscam_report', main.__doc__, epilog='Of --config and --set, rollout.variables chooses the variables when --variables is not given.')
     p.add_argument('--rollout', nargs='+', required=True, help='rollout NetCDF file(s), one per initial time')
     p.add_argument('--truth', nargs='+', required=True, help='truth file(s) covering the initial and valid times')
     p.add_argument('--out', required=True, help='folder for skill.csv, summary.md and the figures')
