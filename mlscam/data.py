@@ -32,7 +32,7 @@ __all__ = ['log', 'GRAVITY', 'VECTOR_VARIABLES', 'CANONICAL_UNITS', 'STATIC_FORC
            'STANDARD_NAMES', 'LEVEL_DIMS', 'SURFACE_DIMS', 'STATIC_DIMS', 'HYBRID_COEFFICIENTS', 'VERTICAL_COORDINATES',
            'ZARR_MARKERS', 'DROPPED_ON_OPEN', 'FORCING_UNITS', 'SOLAR_CONSTANT', 'MANIFEST', 'detect_scheme',
            'file_name_of', 'parse_units', 'units_conversion', 'same_units', 'convert_units', 'synthetic_dataset',
-           'level_indices', 'canonical_name', 'find_variable', 'canonicalise', 'level_pressure', 'interpolate_levels',
+           'level_indices', 'canonical_name', 'find_variable', 'canonicalize', 'level_pressure', 'interpolate_levels',
            'source_of', 'check_times', 'time_step', 'time_labels', 'calendar_of', 'times_from_labels', 'time_runs',
            'check_complete', 'expand_paths', 'open_dataset', 'open_from_config', 'dataset_name', 'ColumnLayout',
            'toa_insolation', 'forcing_columns', 'to_columns', 'from_columns', 'compute_stats', 'stats_dataset',
@@ -266,7 +266,7 @@ def _hybrid_coefficients(raw: xr.Dataset, path: str) -> dict:
                 P0=(p0 * scale).reset_coords(drop=True).assign_attrs(p0.attrs, units='Pa'))
 
 # %% ../nbs/02_data.ipynb #640af45f
-def canonicalise(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto', variables=None, levels=None,
+def canonicalize(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto', variables=None, levels=None,
                  surface=(), static=(), vertical: str = 'native') -> xr.Dataset:
     "One raw dataset in canonical names, units, dims and order, holding only the requested fields; errors name `path`."
     scheme = detect_scheme(raw) if scheme == 'auto' else scheme
@@ -589,7 +589,7 @@ def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surfa
     "Open files/globs/zarr lazily as one canonical, validated dataset (dims time, level, lat, lon)."
     parts = []
     for path in expand_paths(paths):
-        ds = canonicalise(_open_raw(path, chunks), path, scheme, variables, levels, surface, static, vertical)
+        ds = canonicalize(_open_raw(path, chunks), path, scheme, variables, levels, surface, static, vertical)
         if parts: _check_same_grid(parts[0][1], ds, parts[0][0], path)
         parts.append((path, ds))
     if len({ds.mlscam_scheme for _, ds in parts}) > 1:

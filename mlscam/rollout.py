@@ -29,7 +29,7 @@ import xarray as xr
 
 from .config import (ConfigError, RolloutConfig, add_section_flags, command, config_from_args, config_from_dict, config_to_dict,
                            fsync_path, progress_bar, run_command)
-from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalise,
+from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalize,
                          check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset, source_of,
                          to_columns)
 from .grid import Grid, lat_weights
@@ -102,7 +102,7 @@ def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Data
     static = [f for f in layout.forcings if f in STATIC_FORCINGS]
     args = (layout.variables, layout.levels, layout.surface, static)
     try:
-        ds = canonicalise(initial_state, where, 'auto', *args) if isinstance(initial_state, xr.Dataset) \
+        ds = canonicalize(initial_state, where, 'auto', *args) if isinstance(initial_state, xr.Dataset) \
             else open_dataset(initial_state, 'auto', *args)
     except (KeyError, ValueError) as e:
         raise type(e)(f"initial state does not fit checkpoint {rm.path}: {e.args[0] if e.args else e}") from None

@@ -17,6 +17,11 @@ from pathlib import Path
 import pytest
 from nbdev.test import test_nb as run_notebook  # renamed so pytest does not collect it
 
+# torch.compile keeps its caches under the temporary folder it sees when first imported; import it while that is
+# still the machine's, or a later notebook would look for them in an earlier notebook's removed folder
+os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', os.path.join(tempfile.gettempdir(), f'torchinductor_{getpass.getuser()}'))
+import torch._inductor.codecache  # noqa: E402,F401  (its precompiled-header folder is fixed at import)
+
 NBS = Path(__file__).resolve().parents[1] / 'nbs'
 FLAGS = ['slow', 'gpu']
 
@@ -32,8 +37,6 @@ def _notebooks():
 @pytest.mark.parametrize('nb', list(_notebooks()), ids=lambda p: str(p.relative_to(NBS)))
 def test_notebook(nb):
     force = os.environ.get('MLSCAM_TEST_FLAGS', '').split()
-    # torch.compile's cache is a cache, not a leftover: keep it where it was
-    os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', os.path.join(tempfile.gettempdir(), f'torchinductor_{getpass.getuser()}'))
     scratch, saved = tempfile.mkdtemp(prefix=f'mlscam-test-{nb.stem}-'), (tempfile.tempdir, os.environ.get('TMPDIR'))
     tempfile.tempdir, os.environ['TMPDIR'] = scratch, scratch
     try:
