@@ -30,8 +30,8 @@ import xarray as xr
 from .config import (ConfigError, RolloutConfig, add_section_flags, command, config_from_args, config_from_dict, config_to_dict,
                            fsync_path, progress_bar, run_command)
 from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalize,
-                         check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset, source_of,
-                         to_columns)
+                         STANDARD_NAMES, check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset,
+                         source_of, to_columns)
 from .grid import Grid, lat_weights
 from .model import MLSCAM, Checkpoint
 
@@ -163,9 +163,7 @@ class ForcingSchedule:
 
 # %% ../nbs/07_rollout.ipynb #67030c83
 FILL_VALUE = np.float32(netCDF4.default_fillvals['f4'])   # 9.97e36, netCDF's default for floats: every reader knows it
-CF_STANDARD_NAMES = dict(temperature='air_temperature', u_component_of_wind='eastward_wind',
-                         v_component_of_wind='northward_wind', geopotential='geopotential',
-                         surface_pressure='surface_air_pressure', specific_humidity='specific_humidity')
+CF_STANDARD_NAMES = {name: names[0] for name, names in STANDARD_NAMES.items()}   # the name written: the first one read
 _PRESSURE_UNITS = ('Pa', 'hPa', 'kPa', 'mbar', 'millibar', 'hectopascal', 'hectopascals', 'pascal', 'pascals', 'bar', 'atm')
 
 def _nc_attr(value):
