@@ -218,6 +218,7 @@ class TrainConfig:
     rollout_steps: int = setting(2, '> 0')               # K latent steps per sample (global_rollout)
     rollout_curriculum: list[list[int]] = setting([])    # [[step, K], ...]: K from that step on; [] = rollout_steps
     latent_noise: float = setting(0., '>= 0')            # global_rollout: noise on each sample's initial latent, × its per-channel spread; 0 = off
+    pushforward_steps: int = setting(0, '>= 0')          # global_rollout: before the K scored steps, up to this many steps rolled out without gradient (drawn per optimiser step); 0 = off
     out_dir: str = 'runs/default'                        # checkpoints, config.yaml, logs
     init_from: str | None = None                         # checkpoint whose weights start this run
     resume: bool = False                                 # continue from out_dir's last checkpoint

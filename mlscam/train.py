@@ -28,10 +28,11 @@ from .model import MLSCAM, Checkpoint
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
-           'perturb_initial_latent', 'rollout_outputs', 'single_column_outputs', 'ForecastStep', 'rollout_loss',
-           'rollout_steps_at', 'max_rollout_steps', 'squared_error_sums', 'rmse_per_variable', 'DistributedContext',
-           'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData', 'split_times', 'window_starts',
-           'build_data', 'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
+           'perturb_initial_latent', 'pushforward_latent', 'pushforward_at', 'rollout_outputs', 'single_column_outputs',
+           'ForecastStep', 'rollout_loss', 'rollout_steps_at', 'max_rollout_steps', 'squared_error_sums',
+           'rmse_per_variable', 'DistributedContext', 'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData',
+           'split_times', 'window_starts', 'build_data', 'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main',
+           'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -99,20 +100,41 @@ def perturb_initial_latent(z: torch.Tensor, amplitude: float) -> torch.Tensor:
     z0 = z[:, 0] + amplitude * spread.to(z.dtype) * torch.randn_like(z[:, 0])         # (batch, lat, lon, D)
     return torch.cat([z0[:, None], z[:, 1:]], 1)
 
+@torch.no_grad()
+def pushforward_latent(model: MLSCAM, state0: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
+                       latent_noise: float = 0.) -> torch.Tensor:
+    "The model's own latent after `steps` latent steps from `encode(state0)` (perturbed by `latent_noise`), without gradient: `(batch, lat, lon, latent)`."
+    z = model.encode(state0[:, None], forcing[:, :1])             # (batch, 1, lat, lon, latent)
+    if latent_noise: z = perturb_initial_latent(z, latent_noise)
+    z = z[:, 0]
+    for k in range(steps): z = model.advance(z, model.increment(z, forcing[:, k], grid), grid)
+    return z
+
+def pushforward_at(step: int, seed: int, max_steps: int) -> int:
+    "Unscored steps before optimiser step `step`'s scored rollout: uniform in 0 … `max_steps`, a function of (seed, step) alone (so a resumed run draws the same)."
+    if max_steps <= 0: return 0
+    g = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(step))
+    return int(torch.randint(0, int(max_steps) + 1, (1,), generator=g))
+
 # %% ../nbs/06_train.ipynb #347f3639
 def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0.) -> list[tuple[dict, dict]]:
-    "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`)."
-    if state.ndim != 5 or state.shape[1] < steps + 1:
-        raise ValueError(f'rollout_outputs: state must be (batch, K+1 >= {steps + 1}, lat, lon, n_state), got {tuple(state.shape)}')
-    state, forcing = state[:, :steps + 1], forcing[:, :steps + 1]
+                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0., pushforward: int = 0
+                    ) -> list[tuple[dict, dict]]:
+    "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`), the first `pushforward` steps unscored and without gradient."
+    n = pushforward + steps + 1
+    if state.ndim != 5 or state.shape[1] < n:
+        raise ValueError(f'rollout_outputs: state must be (batch, P+K+1 >= {n}, lat, lon, n_state), got {tuple(state.shape)}')
+    state, forcing = state[:, :n], forcing[:, :n]
     scale = 1. if tendency_scale is None else tendency_scale.to(state)
     ckpt = model.cfg.checkpoint_blocks and model.training and torch.is_grad_enabled()
     run = (lambda f, x: checkpoint(f, x, use_reentrant=False)) if ckpt else (lambda f, x: f(x))
+    if pushforward:
+        z0 = pushforward_latent(model, state[:, 0], forcing, pushforward, grid, latent_noise)   # (batch, lat, lon, latent), no gradient
+        state, forcing = state[:, pushforward:], forcing[:, pushforward:]
     z_true = model.encode(state, forcing)                          # (batch, K+1, lat, lon, latent)
-    if latent_noise: z_true = perturb_initial_latent(z_true, latent_noise)
+    if latent_noise and not pushforward: z_true = perturb_initial_latent(z_true, latent_noise)
     recon = run(model.decode, z_true[:, :steps])                   # (batch, K, lat, lon, n_state)
-    z, pairs = z_true[:, 0], []
+    z, pairs = (z0 if pushforward else z_true[:, 0]), []
     for k in range(1, steps + 1):
         dz = model.increment(z, forcing[:, k - 1], grid)           # (batch, lat, lon, latent); as MLSCAM.step: polar filter
         z_next = model.advance(z, dz, grid)                         # as MLSCAM.step: pole rows projected
@@ -146,7 +168,7 @@ def single_column_outputs(model: MLSCAM, patch: torch.Tensor, forcing: torch.Ten
 MODES = ('single_column', 'global', 'global_rollout')
 
 class ForecastStep(torch.nn.Module):
-    "The model in one training mode: `forward(batch, steps)` → `[(outputs, targets)]`, one pair per latent step."
+    "The model in one training mode: `forward(batch, steps, pushforward)` → `[(outputs, targets)]`, one pair per scored latent step."
     def __init__(self, model: MLSCAM, mode: str, grid: Grid | None = None, tendency_scale: torch.Tensor | None = None,
                  latent_noise: float = 0.):
         super().__init__()
@@ -155,13 +177,14 @@ class ForecastStep(torch.nn.Module):
         self.model, self.mode, self.grid, self.latent_noise = model, mode, grid, latent_noise
         self.register_buffer('tendency_scale', tendency_scale, persistent=False)
 
-    def forward(self, batch: dict, steps: int = 1) -> list[tuple[dict, dict]]:
+    def forward(self, batch: dict, steps: int = 1, pushforward: int = 0) -> list[tuple[dict, dict]]:
         if self.mode == 'single_column':
             target_forcing = batch['target_forcing'][:, 0, 1, 1] if 'target_forcing' in batch else None  # (batch, n_forcing)
             return single_column_outputs(self.model, batch['patch'], batch['forcing'], batch['target'][:, 0],
                                          target_forcing, self.tendency_scale)
         noise = self.latent_noise if self.training and self.mode == 'global_rollout' else 0.   # validation: never
-        return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise)
+        return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise,
+                               pushforward if self.training else 0)
 
 def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_weights=None
                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -186,10 +209,10 @@ def rollout_steps_at(step: int, mode: str, rollout_steps: int = 1, curriculum=No
         if step >= start: k = steps
     return int(k)
 
-def max_rollout_steps(mode: str, rollout_steps: int = 1, curriculum=None) -> int:
-    "The largest number of latent steps a run will unroll (what the dataset must deliver)."
+def max_rollout_steps(mode: str, rollout_steps: int = 1, curriculum=None, pushforward: int = 0) -> int:
+    "The largest number of latent steps a run will unroll, `pushforward` unscored ones included (what the dataset must deliver)."
     if mode != 'global_rollout': return 1
-    return int(max([rollout_steps] + [k for _, k in (curriculum or [])]))
+    return int(max([rollout_steps] + [k for _, k in (curriculum or [])])) + int(pushforward)
 
 # %% ../nbs/06_train.ipynb #7949fae3
 def squared_error_sums(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
@@ -371,7 +394,7 @@ def _global_data(cfg: Config, normalizer, is_main: bool, progress: bool = False)
     tc, dc = cfg.train, cfg.data
     ds = _open_training_files(cfg)
     layout = ColumnLayout.from_dataset(ds, dc)
-    k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)
+    k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps)
     train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
     time_step = str(time_step_of(ds))
     if normalizer is None:                     # the training times may have gaps (a validation period inside)
@@ -386,7 +409,7 @@ def build_data(cfg: Config, normalizer=None, is_main: bool = True, progress: boo
     tc, dc = cfg.train, cfg.data
     part = _single_column_data if tc.mode == 'single_column' else _global_data
     train, val, layout, normalizer, grid, time_step = part(cfg, normalizer, is_main, progress)
-    window = 2 if tc.mode == 'single_column' else max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum) + 1
+    window = 2 if tc.mode == 'single_column' else max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps) + 1
     for name, subset in (('training', train), ('validation', val)):
         if len(subset) == 0:
             raise ValueError(f'no {name} samples: data.train_times={dc.train_times}, data.val_times={dc.val_times} '
@@ -532,16 +555,18 @@ class Trainer:
     def _to_device(self, batch: dict) -> dict:
         return {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
 
-    def _forward(self, net, batch: dict, steps: int):
+    def _forward(self, net, batch: dict, steps: int, pushforward: int = 0):
         with torch.autocast(self.ctx.device.type, dtype=self.autocast_dtype or torch.float32,
                             enabled=self.autocast_dtype is not None):
-            pairs = net(batch, steps)
+            pairs = net(batch, steps, pushforward)
         return pairs, rollout_loss(self.loss_fn, pairs, self.step_weights)
 
     def train_step(self, batch: dict, steps: int) -> dict[str, float]:
         "One optimizer step on `batch` with `steps` latent steps → logged values (terms averaged over ranks)."
         self.net.train()
-        _, (loss, terms) = self._forward(self.net, self._to_device(batch), steps)
+        tc = self.cfg.train
+        p = pushforward_at(self.step, tc.seed, tc.pushforward_steps) if tc.mode == 'global_rollout' else 0
+        _, (loss, terms) = self._forward(self.net, self._to_device(batch), steps, p)
         names = list(terms)
         values = self.ctx.all_reduce_mean(torch.stack([terms[n].float() for n in names]))
         bad = [n for n, v in zip(names, values.tolist()) if not math.isfinite(v)]

@@ -31,7 +31,7 @@ from mlscam.config import config_from_dict
 from mlscam.data import Normalizer, forcing_columns, load_stats, save_stats
 from mlscam.model import Checkpoint
 from mlscam.ensemble import EnsemblePatches, EnsembleWindows, ensemble_stats, simulate_ensemble
-from mlscam.train import Trainer, TrainingData
+from mlscam.train import Trainer, TrainingData, max_rollout_steps
 
 
 def _stage_cfg(cfg, stage: dict, out: Path):
@@ -172,7 +172,8 @@ def main(argv=None):
     p.add_argument('--variants', default='', help="comma-separated names of the config's `variants:` to train side by side "
                    "(each in <out>/<name>, on the same data); '' = the recipe itself in <out>")
     p.add_argument('--start-from', default=None, help='a fine-tuning last.pt that a variant without its own checkpoint continues')
-    p.add_argument('--diagnose', action='store_true', help='leading linear growth of the step at a held-out state')
+    p.add_argument('--diagnose', action='store_true', help="leading linear growth of each trained model's step at a held-out state")
+    p.add_argument('--diagnose-start', action='store_true', help='the same for the --start-from checkpoint, with and without a polar filter')
     args = p.parse_args(argv)
     start = time.perf_counter()
     raw = yaml.safe_load(Path(args.config).read_text())
@@ -197,7 +198,7 @@ def main(argv=None):
     stats = load_stats(stats_path)                  # the first call's statistics, reused by every later call
     normalizer = Normalizer.from_stats(stats, ens.layout)
     diagnostics = {}
-    if args.diagnose and args.start_from:
+    if args.diagnose_start and args.start_from:
         from mlscam.model import load_model
         m0, _ = load_model(args.start_from, map_location=device)
         nd = normalizer.to(device)
@@ -214,7 +215,10 @@ def main(argv=None):
     for n, (name, vout, vraw) in enumerate(runs):
         vout.mkdir(parents=True, exist_ok=True)
         last = vout / 'finetune' / 'checkpoints' / 'last.pt'
-        if name and args.start_from and not last.exists():
+        restart = vraw.pop('restart', False)      # a new fine-tuning run (fresh optimizer and schedule) from --start-from's weights
+        if restart and not args.start_from: raise SystemExit(f'variant {name}: restart needs --start-from')
+        if restart: vraw['restart_from'] = args.start_from
+        elif name and args.start_from and not last.exists():
             last.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(args.start_from, last)
             metrics = Path(args.start_from).parent.parent / 'metrics.csv'
@@ -245,6 +249,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     raw = copy.deepcopy(raw)
     stages = raw.pop('stages'); raw.pop('ensemble')
     stage_train = raw.pop('stage_train', {})         # per-stage train overrides of a variant
+    restart_from = raw.pop('restart_from', None)     # the last stage starts from these weights; earlier ones are skipped
     for stage in stages: stage.setdefault('train', {}).update(stage_train.get(stage['name'], {}))
     cfg = config_from_dict(raw)
     log = json.loads((out / 'log.json').read_text()) if (out / 'log.json').exists() else []
@@ -252,17 +257,21 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     for n, stage in enumerate(stages):
         scfg = _stage_cfg(cfg, stage, out)
         if started and n < started[-1]: print(f"stage {stage['name']}: done (a later stage has begun)"); continue
+        if restart_from and n < len(stages) - 1: print(f"stage {stage['name']}: skipped (the last stage restarts from {restart_from})"); continue
         if stage.get('init_from') and not scfg.train.resume: scfg.train.init_from = str(out / stage['init_from'] / 'checkpoints' / 'last.pt')
+        if restart_from and not scfg.train.resume: scfg.train.init_from = str(restart_from)
         left = budget - (time.perf_counter() - start) - args.eval_seconds
         if _done(scfg): print(f"stage {stage['name']}: done"); continue
         if left < 30: print(f"stage {stage['name']}: no time left ({left:.0f} s)"); break
-        k = max([scfg.train.rollout_steps] + [s for _, s in scfg.train.rollout_curriculum]) if scfg.train.mode == 'global_rollout' else 1
+        tc = scfg.train
+        k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)          # scored steps (validation)
+        pushed = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps)   # + unscored
         if scfg.train.mode == 'single_column':
             train = EnsemblePatches(ens, normalizer, n=stage['patches'], members=train_members, seed=scfg.train.seed,
                                     weighting=stage.get('weighting', 'area'))
             val = EnsemblePatches(ens, normalizer, n=8192, members=[held], seed=1)
         else:
-            train = EnsembleWindows(ens, normalizer, steps=k, members=train_members, stride=stage.get('stride', 1))
+            train = EnsembleWindows(ens, normalizer, steps=pushed, members=train_members, stride=stage.get('stride', 1))
             val = EnsembleWindows(ens, normalizer, steps=k, members=[held], stride=24)
         data = TrainingData(train, val, ens.layout, normalizer, ens.grid, normalizer.tendency_scale.detach().clone(),
                             (normalizer.std + normalizer.eps).cpu().numpy().astype(np.float64), str(ens.time_step))
