@@ -116,8 +116,8 @@ def bundle(source, name: str, description: str, notes: str, folder=None, dtype: 
     path = folder / f'{name}.pt'
     os.replace(staged, path); fsync_path(folder)          # staged was fsynced by Checkpoint.save
     index = read_index(folder)
-    index[name] = dict(file=path.name, description=description.strip(), bytes=path.stat().st_size, sha256=sha256_of(path),
-                       source_step=src.step)
+    index[name] = {**index.get(name, {}), **dict(file=path.name, description=description.strip(), bytes=path.stat().st_size,
+                                                 sha256=sha256_of(path), source_step=src.step)}   # other keys (initial_state) stay
     _write_index(folder, index)
     return path
 

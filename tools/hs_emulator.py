@@ -23,6 +23,13 @@ import time
 from pathlib import Path
 
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
+# The data are remade from seeds in every call and must come out bit for bit the same (calls 8-10 ran without these
+# and each got other weather of the same climate): deterministic GPU reductions, and no Triton GEMMs, for which XLA
+# finds no deterministic configuration (BENCHMARKS.md, call 1). A user's own XLA_FLAGS are kept.
+_flags = os.environ.get('XLA_FLAGS', '')
+for _f in ('--xla_gpu_deterministic_ops=true', '--xla_gpu_enable_triton_gemm=false'):
+    if _f.split('=')[0] not in _flags: _flags = f'{_flags} {_f}'.strip()
+os.environ['XLA_FLAGS'] = _flags
 import numpy as np
 import torch
 import yaml
