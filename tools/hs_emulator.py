@@ -74,6 +74,7 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     x0 = held_out.states.get(member, torch.as_tensor(inits, device=device))             # (init, lat, lon, C)
     z = model.encode(normalizer.normalize_state(x0), f_norm[inits])
     leads, sq_model, sq_pers, sq_clim, acc = [], [], [], [], []
+    spectra = {}                                                                     # lead (days) → ratios per variable
     unstable_at = None
     step = _bf16_step(model, device)
     for s, z, decoded in model.iter_unroll(z, lambda t: f_norm[np.asarray(inits) + t], steps, held_out.grid,
@@ -88,6 +89,8 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
         acc.append(((pa * ta * w[..., None]).sum((1, 2)) / torch.sqrt((pa ** 2 * w[..., None]).sum((1, 2)) *
                                                                     (ta ** 2 * w[..., None]).sum((1, 2)))).mean(0))
         leads.append(s / dt_per_day)
+        if s in (dt_per_day, 5 * dt_per_day, 10 * dt_per_day):
+            spectra[f'{s // dt_per_day}'] = zonal_spectral_ratios(pred, truth, held_out.lat, held_out.lon, pick)
         if unstable_at is None and not bool(torch.isfinite(pred).all()): unstable_at = s / dt_per_day
     table = {}
     for v, c in pick.items():
@@ -116,7 +119,23 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
                                    value=float(x[i, j, c]))
             break
     free['seconds'] = time.perf_counter() - t0
-    return dict(level=float(layout.levels[k]), forecasts=table, free_run=free)
+    return dict(level=float(layout.levels[k]), forecasts=table, spectral_ratio=spectra, free_run=free)
+
+
+def zonal_spectral_ratios(pred, truth, lat, lon, pick: dict, m_max: int = 42) -> dict:
+    "Zonal energy spectrum of `pred` over that of `truth` (both (init, lat, lon, C)), area-weighted over all rows and averaged over inits, for the channels of `pick` → {variable: dict(ratio per m ≤ m_max, range over 1 ≤ m ≤ 28)}."
+    import xarray as xr
+    from mlscam.spectra import zonal_spectrum
+    out = {}
+    for v, c in pick.items():
+        da = lambda x: xr.DataArray(x[..., c].double().cpu().numpy(), dims=('init', 'lat', 'lon'), coords=dict(lat=lat, lon=lon))
+        spec = lambda x: zonal_spectrum(da(x), lat_bands=[(-90., 90.)]).isel(lat_band=0).mean('init')   # (wavenumber,)
+        with np.errstate(all='ignore'): ratio = (spec(pred) / spec(truth)).values[:m_max + 1]
+        band = ratio[1:29]
+        out[v] = dict(ratio=[float(r) for r in ratio],
+                      min_1_28=float(np.min(band)) if np.isfinite(band).all() else None,
+                      max_1_28=float(np.max(band)) if np.isfinite(band).all() else None)
+    return out
 
 
 def _bf16_step(model, device):
