@@ -20,7 +20,8 @@ __all__ = ['GRID_KINDS', 'LON_TOLERANCE', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', '
 # %% ../nbs/01_grid.ipynb #755a60db
 GRID_KINDS = ('equiangular', 'equiangular_poles', 'gaussian')
 
-def gaussian_latitudes(nlat: int) -> np.ndarray:
+def gaussian_latitudes(nlat: int,  # number of latitudes
+                      ) -> np.ndarray:  # (nlat,) degrees, ascending from south to north
     "Gaussian latitudes in degrees, ascending: `arcsin` of the `nlat` Gauss–Legendre nodes."
     nodes, _ = np.polynomial.legendre.leggauss(nlat)  # ascending in [-1, 1]
     return np.rad2deg(np.arcsin(nodes))
@@ -61,7 +62,8 @@ def _grid_kind(lat: np.ndarray, lon: np.ndarray) -> str:
 # %% ../nbs/01_grid.ipynb #af505896
 LON_TOLERANCE = 1e-6                                            # degrees: round-off, not a different grid
 
-def wrap_longitudes(lon) -> np.ndarray:
+def wrap_longitudes(lon,  # longitudes in degrees: array-like of any shape, any range
+                   ) -> np.ndarray:  # float64 array of the same shape, in [0, 360)
     "Longitudes (degrees, float64) wrapped into [0, 360); values within `LON_TOLERANCE` of 0 or 360 become exactly 0."
     lon = np.asarray(lon, dtype=np.float64) % 360
     lon[np.isclose(lon, 0, rtol=0, atol=LON_TOLERANCE) | np.isclose(lon, 360, rtol=0, atol=LON_TOLERANCE)] = 0.
@@ -84,43 +86,59 @@ class Grid:
         self.nlat, self.nlon = int(len(self.lat)), int(len(self.lon))   # plain ints: what a compiled step reads
 
     @classmethod
-    def from_coords(cls, lat, lon) -> Grid:
+    def from_coords(cls,
+                    lat,  # (lat,) latitudes in degrees, ascending
+                    lon,  # (lon,) longitudes in degrees, in [0, 360), equally spaced
+                   ) -> Grid:  # the grid, its `kind` detected (a clear error if not a global regular grid)
         "The grid of these coordinates (numpy arrays, lists or xarray coordinates), its kind detected."
         return cls(lat, lon)
 
     @classmethod
-    def equiangular(cls, nlat: int, nlon: int, poles: bool = False) -> Grid:
+    def equiangular(cls,
+                    nlat: int,  # number of latitudes
+                    nlon: int,  # number of longitudes (even)
+                    poles: bool = False,  # True: rows from pole to pole (`equiangular_poles`); False: cell centres
+                   ) -> Grid:  # an `equiangular` or `equiangular_poles` grid, lon from 0
         "An equiangular grid of `nlat` × `nlon` points: cell centres (`poles=False`), or rows from pole to pole."
         kind = 'equiangular_poles' if poles else 'equiangular'
         return cls(_expected_lat(kind, nlat), np.arange(nlon) * 360 / nlon, kind)
 
     @classmethod
-    def gaussian(cls, nlat: int, nlon: int | None = None) -> Grid:
+    def gaussian(cls,
+                 nlat: int,  # number of Gaussian latitudes
+                 nlon: int | None = None,  # number of longitudes; None = `2 * nlat`
+                ) -> Grid:  # a `gaussian` grid, lon from 0
         "A Gaussian grid of `nlat` latitudes and `nlon` (default `2 nlat`) longitudes."
         return cls(gaussian_latitudes(nlat), np.arange(nlon or 2 * nlat) * 360 / (nlon or 2 * nlat), 'gaussian')
 
     @property
-    def shape(self) -> tuple[int, int]: return (self.nlat, self.nlon)
+    def shape(self) -> tuple[int, int]:  # `(nlat, nlon)`
+        return (self.nlat, self.nlon)
     @property
-    def has_poles(self) -> bool: return self.kind == 'equiangular_poles'
+    def has_poles(self) -> bool:  # whether the first and last rows are the poles (`equiangular_poles`)
+        return self.kind == 'equiangular_poles'
     @property
-    def pole_rows(self) -> tuple[int, ...]:
+    def pole_rows(self) -> tuple[int, ...]:  # indices of the rows that are exact poles
         "The rows that are exact poles: `(0, nlat − 1)` on an `equiangular_poles` grid, else `()`."
         return (0, self.nlat - 1) if self.has_poles else ()
     @property
-    def lat_bounds(self) -> np.ndarray:
+    def lat_bounds(self) -> np.ndarray:  # (nlat + 1,) degrees
         "Latitude cell bounds in degrees, `(nlat + 1,)` from −90 to 90 (see `lat_bounds`)."
         return lat_bounds(self.lat)
-    def lat_weights(self, kind: str = 'quadrature') -> np.ndarray:
+    def lat_weights(self,
+                    kind: str = 'quadrature',  # 'quadrature' (Gauss–Legendre on Gaussian grids) or 'cell' (midpoints)
+                   ) -> np.ndarray:  # (nlat,) weights, mean 1
         "Area weight of each row, `(nlat,)`, mean 1 (see `lat_weights`)."
         return lat_weights(self.lat, kind)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict:  # `{'kind', 'lat', 'lon'}`, lat and lon as lists of degrees
         "A plain dict (lists and strings) that `Grid.from_dict` turns back into this grid."
         return {'kind': self.kind, 'lat': self.lat.tolist(), 'lon': self.lon.tolist()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Grid:
+    def from_dict(cls,
+                  d: dict,  # a dict with the keys `kind`, `lat`, `lon` (as written by `Grid.to_dict`)
+                 ) -> Grid:  # the grid
         "The grid stored by `Grid.to_dict`."
         missing = [k for k in ('kind', 'lat', 'lon') if k not in d]
         if missing: raise KeyError(f"grid: the stored grid has no key(s) {missing}; it has {sorted(d)}")
@@ -138,7 +156,9 @@ class Grid:
 # %% ../nbs/01_grid.ipynb #89f23005
 LAT_WEIGHT_KINDS = ('quadrature', 'cell')
 
-def lat_bounds(lat, kind: str = 'quadrature') -> np.ndarray:
+def lat_bounds(lat,  # (lat,) latitudes in degrees, strictly ascending within [−90, 90], or a `Grid`
+               kind: str = 'quadrature',  # Gauss–Legendre bounds on Gaussian `lat` ('quadrature') or midpoints ('cell')
+              ) -> np.ndarray:  # (nlat + 1,) bounds in degrees, from −90 to 90
     "Latitude cell bounds in degrees, `(nlat + 1,)`, −90 … 90: Gauss–Legendre bounds on Gaussian latitudes (`'quadrature'`), else midpoints (`'cell'`, WeatherBench2)."
     if kind not in LAT_WEIGHT_KINDS: raise ValueError(f"lat_bounds: kind must be one of {LAT_WEIGHT_KINDS}, got {kind!r}")
     lat = np.asarray(lat.lat if isinstance(lat, Grid) else lat, dtype=np.float64)   # (lat,)
@@ -151,7 +171,9 @@ def lat_bounds(lat, kind: str = 'quadrature') -> np.ndarray:
         return np.rad2deg(np.arcsin(sin_bounds))
     return np.concatenate([[-90.], (lat[:-1] + lat[1:]) / 2, [90.]])
 
-def lat_weights(lat, kind: str = 'quadrature') -> np.ndarray:
+def lat_weights(lat,  # (lat,) latitudes in degrees, strictly ascending within [−90, 90], or a `Grid`
+                kind: str = 'quadrature',  # 'quadrature' or 'cell': which bounds (see `lat_bounds`)
+               ) -> np.ndarray:  # (nlat,) area weights, mean 1
     "Area weight of each row, `(nlat,)`, mean 1: `sin(upper) − sin(lower)` of `lat_bounds(lat, kind)`; Gauss–Legendre weights on Gaussian grids unless `kind='cell'`."
     area = np.diff(np.sin(np.deg2rad(lat_bounds(lat, kind))))   # (lat,): sums to 2, the area of the sphere / 2π
     return area / area.mean()
@@ -184,7 +206,10 @@ def _channel_sign(odd_channels, n_channel: int, like: torch.Tensor) -> torch.Ten
     sign[odd] = -1
     return sign
 
-def pad_halo(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.Tensor:
+def pad_halo(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
+             grid: Grid,  # the grid of `x`
+             odd_channels=None,  # channels negated across a pole (vector components): indices or mask
+            ) -> torch.Tensor:  # (…, lat + 2, lon + 2, channel): `x` with its one-cell halo
     "Add the one-cell halo to `x` (…, lat, lon, channel): periodic in lon, rolled by half the longitudes across a pole, `odd_channels` (indices or mask) negated there."
     _check_field(x, grid)
     south_row, north_row = _polar_rows(grid)
@@ -205,7 +230,10 @@ def pad_halo(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.Tensor:
 TOKEN_OFFSETS = tuple((dlat, dlon) for dlat in (-1, 0, 1) for dlon in (-1, 0, 1))   # token k ↔ (dlat, dlon)
 CENTRE_TOKEN = 4
 
-def neighbourhood_rows(padded: torch.Tensor, row_start: int, row_stop: int) -> torch.Tensor:
+def neighbourhood_rows(padded: torch.Tensor,  # a `pad_halo` output (…, lat + 2, lon + 2, channel)
+                       row_start: int,  # first latitude row (of the unpadded grid)
+                       row_stop: int,  # one past the last row
+                      ) -> torch.Tensor:  # (…, row_stop − row_start, lon, 9, channel), tokens in `TOKEN_OFFSETS` order
     "3×3 tiles of rows `row_start:row_stop` from a `pad_halo` output (…, lat + 2, lon + 2, channel) → (…, rows, lon, 9, channel)."
     nlat, nlon = padded.shape[-3] - 2, padded.shape[-2] - 2
     if not 0 <= row_start < row_stop <= nlat:
@@ -213,7 +241,10 @@ def neighbourhood_rows(padded: torch.Tensor, row_start: int, row_stop: int) -> t
     tokens = [padded[..., row_start + 1 + dlat:row_stop + 1 + dlat, 1 + dlon:1 + dlon + nlon, :] for dlat, dlon in TOKEN_OFFSETS]
     return torch.stack(tokens, dim=-2)   # (..., rows, lon, 9, channel)
 
-def neighbourhood(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.Tensor:
+def neighbourhood(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
+                  grid: Grid,  # the grid of `x`
+                  odd_channels=None,  # channels negated across a pole (vector components): indices or mask
+                 ) -> torch.Tensor:  # (…, lat, lon, 9, channel), tokens in `TOKEN_OFFSETS` order
     "The 3×3 tile around every column of `x` (…, lat, lon, channel) → (…, lat, lon, 9, channel), tokens in `TOKEN_OFFSETS` order."
     return neighbourhood_rows(pad_halo(x, grid, odd_channels), 0, grid.nlat)
 
@@ -230,7 +261,13 @@ def _tile_indices(grid: Grid, lat_idx: torch.Tensor, lon_idx: torch.Tensor):
     cols = (cols + over_pole[..., None] * (grid.nlon // 2)) % grid.nlon  # (n, 3, 3)
     return rows[..., None], cols, over_pole[..., None]
 
-def patches_at(x, grid: Grid, lat_idx, lon_idx, odd_channels=None, batch_idx=None):
+def patches_at(x,  # (…, lat, lon, channel) tensor or array; (batch, lat, lon, channel) with `batch_idx`
+               grid: Grid,  # the grid of `x`
+               lat_idx,  # (n,) row index of each patch centre
+               lon_idx,  # (n,) column index of each patch centre
+               odd_channels=None,  # channels negated across a pole (vector components): indices or mask
+               batch_idx=None,  # (n,) batch index of each patch; None = every patch from every leading index
+              ) -> torch.Tensor | np.ndarray:  # (…, n, 3, 3, channel); (n, 3, 3, channel) with `batch_idx`
     "3×3 patches (…, n, 3, 3, channel) of `x` (…, lat, lon, channel) centred on columns (`lat_idx[k]`, `lon_idx[k]`), halo rules of `pad_halo`."
     as_numpy = isinstance(x, np.ndarray)
     x = torch.from_numpy(x) if as_numpy else x
@@ -261,7 +298,10 @@ def _wavenumber1(rows: torch.Tensor, nlon: int) -> torch.Tensor:
     coef = torch.einsum('...lc,lk->...kc', rows.to(dtype), basis) * ((2 if nlon > 2 else 1) / nlon)  # (…, 2, channel)
     return torch.einsum('...kc,lk->...lc', coef, basis).to(rows.dtype)                            # (…, lon, channel)
 
-def project_pole_rows(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.Tensor:
+def project_pole_rows(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
+                      grid: Grid,  # the grid of `x`
+                      odd_channels=None,  # channels set to zonal wavenumber 1 at the poles (vectors): indices or mask
+                     ) -> torch.Tensor:  # same shape as `x`; `x` itself when the grid has no pole rows
     "`x` (…, lat, lon, channel) with its exact pole rows made one point: channels → zonal mean, `odd_channels` → zonal wavenumber 1; `x` itself on grids without poles."
     _check_field(x, grid)
     if not grid.has_poles: return x
@@ -272,7 +312,9 @@ def project_pole_rows(x: torch.Tensor, grid: Grid, odd_channels=None) -> torch.T
     return torch.cat([new[..., :1, :, :], x[..., 1:-1, :, :], new[..., 1:, :, :]], dim=-3)
 
 # %% ../nbs/01_grid.ipynb #232fb4c0
-def polar_filter_response(grid: Grid, lat_c: float) -> np.ndarray:
+def polar_filter_response(grid: Grid,  # the grid to filter on
+                          lat_c: float,  # critical latitude in degrees, in (0, 90): rows poleward of it are filtered
+                         ) -> np.ndarray:  # (lat, nlon//2 + 1) factor per row and zonal wavenumber, in [0, 1]
     "Response `(lat, nlon//2 + 1)` of the polar filter poleward of `lat_c` degrees: `min(1, cos φ / (cos φ_c |sin(m Δλ/2)|))`, 1 elsewhere and at pole points."
     if not 0 < lat_c < 90: raise ValueError(f'polar_filter: lat_c must lie in (0, 90) degrees, got {lat_c}')
     m = np.arange(grid.nlon // 2 + 1)                                           # zonal wavenumbers of an rfft
@@ -284,11 +326,17 @@ def polar_filter_response(grid: Grid, lat_c: float) -> np.ndarray:
     response[list(grid.pole_rows)] = 1.                                         # pole points: project_pole_rows
     return response
 
-def polar_filter(x: torch.Tensor, grid: Grid, lat_c: float) -> torch.Tensor:
+def polar_filter(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
+                 grid: Grid,  # the grid of `x`
+                 lat_c: float,  # critical latitude in degrees, in (0, 90)
+                ) -> torch.Tensor:  # filtered field, shape and dtype of `x`
     "`x` (…, lat, lon, channel) with each row poleward of `lat_c` degrees filtered along longitude by `polar_filter_response`."
     return zonal_filter(x, grid, polar_filter_response(grid, lat_c))
 
-def zonal_filter(x: torch.Tensor, grid: Grid, response: np.ndarray) -> torch.Tensor:
+def zonal_filter(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
+                 grid: Grid,  # the grid of `x`
+                 response: np.ndarray,  # (lat, nlon//2 + 1) factor per row and zonal wavenumber `m`
+                ) -> torch.Tensor:  # filtered field, shape and dtype of `x`; `x` itself when `response` is all ones
     "`x` (…, lat, lon, channel) with zonal wavenumber `m` of row `i` multiplied by `response[i, m]` (lat, nlon//2 + 1); rows of ones untouched."
     _check_field(x, grid)
     if response.shape != (grid.nlat, grid.nlon // 2 + 1):
@@ -308,7 +356,9 @@ def zonal_filter(x: torch.Tensor, grid: Grid, response: np.ndarray) -> torch.Ten
     return torch.cat(parts, dim=-3)
 
 # %% ../nbs/01_grid.ipynb #1a21df53
-def zonal_truncation_response(grid: Grid, m_max: int) -> np.ndarray:
+def zonal_truncation_response(grid: Grid,  # the grid to filter on
+                              m_max: int,  # largest zonal wavenumber kept, in 1 … nlon/2
+                             ) -> np.ndarray:  # (lat, nlon//2 + 1) of ones (kept) and zeros (removed)
     "Response `(lat, nlon//2 + 1)` that keeps zonal wavenumbers `m <= m_max` in every row and removes the others (pole points untouched)."
     if not 0 < m_max <= grid.nlon // 2:
         raise ValueError(f'zonal_truncation: m_max must lie in 1…{grid.nlon // 2} (nlon/2) on a {grid.nlat}×{grid.nlon} grid, got {m_max}')

@@ -45,7 +45,11 @@ def _check_pair(pred: torch.Tensor, target: torch.Tensor, name: str):
         raise ValueError(f"{name}: pred shape {tuple(pred.shape)} != target shape {tuple(target.shape)}")
 
 
-def weighted_mean(x: torch.Tensor, weights: torch.Tensor | None = None, dim=None, keepdim: bool = False) -> torch.Tensor:
+def weighted_mean(x: torch.Tensor,  # data, any shape (half precision is averaged in float32)
+                  weights: torch.Tensor | None = None,  # weights broadcast to the data, e.g. (lat, 1, 1); None = equal
+                  dim=None,  # dims to reduce: None = all, an int or a sequence of ints
+                  keepdim: bool = False,  # keep the reduced dims with size 1
+                 ) -> torch.Tensor:  # `x` averaged over `dim`, Σ w x / Σ w
     "Mean of `x` over `dim` (None: all dims), weighted by `weights` broadcast to `x` (Σ w x / Σ w)."
     x, dims = _upcast(x), _reduce_dims(x, dim)
     if weights is None: return x.mean(dims, keepdim=keepdim)
@@ -53,20 +57,30 @@ def weighted_mean(x: torch.Tensor, weights: torch.Tensor | None = None, dim=None
     return (w * x).sum(dims, keepdim=keepdim) / w.sum(dims, keepdim=keepdim)
 
 # %% ../nbs/04_losses.ipynb #a7ccbfbb
-def mae(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+def mae(pred: torch.Tensor,  # prediction, any shape
+        target: torch.Tensor,  # truth, the shape of `pred`
+        weights: torch.Tensor | None = None,  # weights broadcast to the data, e.g. (lat, 1, 1); None = equal
+       ) -> torch.Tensor:  # scalar mean |pred − target|
     "Mean absolute error over all elements, weighted by `weights` broadcast to the data when given."
     _check_pair(pred, target, 'mae')
     return weighted_mean((_upcast(pred) - _upcast(target)).abs(), weights)
 
 
-def mse(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+def mse(pred: torch.Tensor,  # prediction, any shape
+        target: torch.Tensor,  # truth, the shape of `pred`
+        weights: torch.Tensor | None = None,  # weights broadcast to the data, e.g. (lat, 1, 1); None = equal
+       ) -> torch.Tensor:  # scalar mean (pred − target)²
     "Mean squared error over all elements, weighted by `weights` broadcast to the data when given."
     _check_pair(pred, target, 'mse')
     return weighted_mean((_upcast(pred) - _upcast(target)) ** 2, weights)
 
 # %% ../nbs/04_losses.ipynb #0453cbe2
-def ccc(pred: torch.Tensor, target: torch.Tensor, dim=None, weights: torch.Tensor | None = None,
-        eps: float = 1e-8) -> torch.Tensor:
+def ccc(pred: torch.Tensor,  # prediction, any shape
+        target: torch.Tensor,  # truth, the shape of `pred`
+        dim=None,  # dims to reduce: None = all, an int or a sequence of ints
+        weights: torch.Tensor | None = None,  # weights broadcast to the data, e.g. (lat, 1, 1); None = equal
+        eps: float = 1e-8,  # added to numerator and denominator: ρc = 1 when both are constant and equal
+       ) -> torch.Tensor:  # ρc in [−1, 1], one per index of the dims not reduced (a scalar for `dim=None`)
     "Concordance correlation coefficient ρc of `pred` and `target` over `dim` (None: all), one per remaining index."
     _check_pair(pred, target, 'ccc')
     pred, target, dims = _upcast(pred), _upcast(target), _reduce_dims(pred, dim)
@@ -83,8 +97,13 @@ def ccc(pred: torch.Tensor, target: torch.Tensor, dim=None, weights: torch.Tenso
     return rho.squeeze(dims)
 
 # %% ../nbs/04_losses.ipynb #9e5b85a2
-def ccc_loss(pred: torch.Tensor, target: torch.Tensor, dim=None, weights: torch.Tensor | None = None,
-             eps: float = 1e-8, reduction: str = 'mean') -> torch.Tensor:
+def ccc_loss(pred: torch.Tensor,  # prediction, any shape
+             target: torch.Tensor,  # truth, the shape of `pred`
+             dim=None,  # dims over which each ρc is computed (None = all)
+             weights: torch.Tensor | None = None,  # broadcast to the data, e.g. (lat, 1, 1); also weigh the final mean
+             eps: float = 1e-8,  # stabiliser of `ccc`
+             reduction: str = 'mean',  # 'mean': one scalar; 'none': 1 − ρc per remaining index
+            ) -> torch.Tensor:  # 1 − ρc, in [0, 2]: a scalar, or per remaining index for `reduction='none'`
     "1 − ρc over `dim`, averaged (weighted when `weights`) over the remaining dims unless `reduction='none'`."
     if reduction not in ('mean', 'none'): raise ValueError(f"ccc_loss: reduction must be 'mean' or 'none', got {reduction!r}")
     loss = 1 - ccc(pred, target, dim=dim, weights=weights, eps=eps)
@@ -107,7 +126,11 @@ def _off_diagonal_squares(c: torch.Tensor) -> torch.Tensor:
     return (c ** 2).sum() - (torch.diagonal(c) ** 2).sum()
 
 
-def barlow_twins_loss(z1: torch.Tensor, z2: torch.Tensor, lambd: float = 5e-3, eps: float = 1e-5) -> torch.Tensor:
+def barlow_twins_loss(z1: torch.Tensor,  # embeddings (..., latent), at least 2 samples
+                      z2: torch.Tensor,  # second view, the shape of `z1`
+                      lambd: float = 5e-3,  # weight of the off-diagonal (redundancy) terms
+                      eps: float = 1e-5,  # added to the variances when standardising
+                     ) -> torch.Tensor:  # scalar: Σ (1 − c_ii)² + `lambd` Σ_{i≠j} c_ij²
     "Barlow Twins: batch-standardised cross-correlation of `z1`, `z2` (..., latent) pushed to the identity."
     z1, z2 = _as_samples(z1, z2, 'barlow_twins_loss')
     standardise = lambda z: (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + eps)
@@ -115,8 +138,13 @@ def barlow_twins_loss(z1: torch.Tensor, z2: torch.Tensor, lambd: float = 5e-3, e
     return ((1 - torch.diagonal(c)) ** 2).sum() + lambd * _off_diagonal_squares(c)
 
 # %% ../nbs/04_losses.ipynb #0f0800ca
-def vicreg_loss(z1: torch.Tensor, z2: torch.Tensor, sim: float = 25., var: float = 25., cov: float = 1.,
-                eps: float = 1e-4) -> torch.Tensor:
+def vicreg_loss(z1: torch.Tensor,  # embeddings (..., latent), at least 2 samples
+                z2: torch.Tensor,  # second view, the shape of `z1`
+                sim: float = 25.,  # weight of the invariance (MSE of `z1`, `z2`)
+                var: float = 25.,  # weight of the hinge keeping each std ≥ 1
+                cov: float = 1.,  # weight of the off-diagonal covariance penalty
+                eps: float = 1e-4,  # added to the variances under the square root
+               ) -> torch.Tensor:  # scalar loss
     "VICReg: `sim`·invariance + `var`·variance hinge + `cov`·off-diagonal covariance of `z1`, `z2` (..., latent)."
     z1, z2 = _as_samples(z1, z2, 'vicreg_loss')
     n, d = z1.shape
@@ -140,17 +168,29 @@ CRITERIA = {'mae': mae, 'mse': mse}
 REPRESENTATIONS = {'vicreg': vicreg_loss, 'barlow_twins': barlow_twins_loss}
 
 
-def nonfinite_terms(terms: dict[str, torch.Tensor]) -> list[str]:
+def nonfinite_terms(terms: dict[str, torch.Tensor],  # loss term name → value (the `terms` of `TrainingLoss.forward`)
+                   ) -> list[str]:  # names of the NaN/inf terms
     "Names of the loss terms whose value is NaN or infinite."
     return [name for name, value in terms.items() if not torch.isfinite(value).all()]
 
 # %% ../nbs/04_losses.ipynb #8bb0c8c7
 class TrainingLoss(torch.nn.Module):
     "Weighted sum of reconstruction, state, tendency, CCC and representation terms; returns (total, terms)."
-    def __init__(self, reconstruction: float = 1., state: float = 1., tendency: float = 1., ccc_state: float = 1.,
-                 ccc_tendency: float = 1., ccc_latent: float = 1., representation: float = 1.,
-                 criterion: str = 'mae', representation_method: str = 'vicreg', normalize_terms: bool = True,
-                 lat_weights: torch.Tensor | None = None, ccc_dim=None, eps: float = 1e-8):
+    def __init__(self,
+                 reconstruction: float = 1.,  # weight of the autoencoder reconstruction term; 0 turns it off
+                 state: float = 1.,  # weight of the next-state error term; 0 turns it off
+                 tendency: float = 1.,  # weight of the tendency error term; 0 turns it off
+                 ccc_state: float = 1.,  # weight of the 1 − CCC of the state term; 0 turns it off
+                 ccc_tendency: float = 1.,  # weight of the 1 − CCC of the tendency term; 0 turns it off
+                 ccc_latent: float = 1.,  # weight of the 1 − CCC of the latent increment term; 0 turns it off
+                 representation: float = 1.,  # weight of the VICReg/Barlow Twins latent term; 0 turns it off
+                 criterion: str = 'mae',  # error of the reconstruction, state and tendency terms: 'mae' or 'mse'
+                 representation_method: str = 'vicreg',  # 'vicreg' or 'barlow_twins'
+                 normalize_terms: bool = True,  # divide each term by its detached value (each counts by its weight)
+                 lat_weights: torch.Tensor | None = None,  # (lat,) latitude weights of the fields; None = equal
+                 ccc_dim=None,  # dims of each CCC; None = all but the last (channel): one ρc per channel
+                 eps: float = 1e-8,  # stabiliser of the CCC terms
+                ):
         super().__init__()
         weights = dict(reconstruction=reconstruction, state=state, tendency=tendency, ccc_state=ccc_state,
                        ccc_tendency=ccc_tendency, ccc_latent=ccc_latent, representation=representation)
@@ -171,7 +211,11 @@ class TrainingLoss(torch.nn.Module):
         self.register_buffer('lat_weights', None if lat_weights is None else lat_weights.view(-1, 1, 1), persistent=False)
 
     @classmethod
-    def from_config(cls, loss_cfg, lat_weights: torch.Tensor | None = None, ccc_dim=None) -> TrainingLoss:
+    def from_config(cls,
+                    loss_cfg,  # the loss settings (`config.LossWeights`): term weights, `criterion`, …
+                    lat_weights: torch.Tensor | None = None,  # (lat,) latitude weights; None = unweighted
+                    ccc_dim=None,  # dims of each CCC; None = all but the channel
+                   ) -> TrainingLoss:  # the loss module
         "Build from a loss config with the weights of `TERMS`, `criterion`, `representation_method`, `normalize_terms`."
         return cls(**{name: getattr(loss_cfg, name) for name in TERMS}, criterion=loss_cfg.criterion,
                    representation_method=loss_cfg.representation_method, normalize_terms=loss_cfg.normalize_terms,
@@ -185,7 +229,11 @@ class TrainingLoss(torch.nn.Module):
                              f"fields with lat={self.lat_weights.shape[0]}")
         return self.lat_weights
 
-    def term(self, name: str, outputs: dict, targets: dict) -> torch.Tensor:
+    def term(self,
+             name: str,  # one of `TERMS`
+             outputs: dict,  # the model's outputs by key ('recon', 'state', 'tendency', 'latent_delta')
+             targets: dict,  # the targets by key ('state_in', 'state', 'tendency', 'latent_delta')
+            ) -> torch.Tensor:  # scalar value of the term
         "The un-weighted value of one term of `TERMS`."
         out_key, tgt_key, kind = _TERM_KEYS[name]
         for d, key, which in ((outputs, out_key, 'outputs'), (targets, tgt_key, 'targets')):
@@ -200,7 +248,10 @@ class TrainingLoss(torch.nn.Module):
         dim = tuple(range(pred.ndim - 1)) if self.ccc_dim is None else self.ccc_dim
         return ccc_loss(pred, target, dim=dim, weights=w, eps=self.eps)
 
-    def forward(self, outputs: dict, targets: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(self,
+                outputs: dict,  # the model's outputs by key ('recon', 'state', 'tendency', 'latent_delta')
+                targets: dict,  # the targets by key ('state_in', 'state', 'tendency', 'latent_delta')
+               ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:  # (total to minimise, name → detached term value)
         "Total loss and the detached, un-normalised value of every active term."
         total, terms = 0., {}
         for name, w in self.weights.items():
@@ -209,6 +260,6 @@ class TrainingLoss(torch.nn.Module):
             total = total + w * (value / value.detach().clamp_min(1e-12) if self.normalize_terms else value)
         return total, terms
 
-    def extra_repr(self) -> str:
+    def extra_repr(self) -> str:  # the weights and settings, for `repr`
         return (f"weights={self.weights}, criterion={self.criterion!r}, representation_method={self.representation_method!r}, "
                 f"normalize_terms={self.normalize_terms}, ccc_dim={self.ccc_dim}")

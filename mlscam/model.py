@@ -10,7 +10,7 @@ import math
 import os
 import pickle
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -29,7 +29,9 @@ __all__ = ['FORMAT_VERSION', 'parity_signs', 'latent_odd_channels', 'ColumnMLP',
            'count_parameters', 'Checkpoint', 'save_checkpoint', 'load_model']
 
 # %% ../nbs/05_model.ipynb #ddcc87cd
-def parity_signs(n: int, odd_channels: Sequence[int]) -> torch.Tensor:
+def parity_signs(n: int,  # number of channels
+                 odd_channels: Sequence[int],  # indices in [0, n) to negate, no duplicates
+                ) -> torch.Tensor:  # (n,) float tensor of ±1
     "±1 vector of length `n` that negates `odd_channels` (the parity operator P or S as a multiplier)."
     odd = [int(c) for c in odd_channels]
     bad = [c for c in odd if not 0 <= c < n]
@@ -39,7 +41,9 @@ def parity_signs(n: int, odd_channels: Sequence[int]) -> torch.Tensor:
     signs[odd] = -1.
     return signs
 
-def latent_odd_channels(cfg: ModelConfig, has_vectors: bool = True) -> list[int]:
+def latent_odd_channels(cfg: ModelConfig,  # the model config (`latent`, `odd_fraction`)
+                        has_vectors: bool = True,  # whether the state has vector (odd) channels
+                       ) -> list[int]:  # latent channel indices, ascending; [] without vectors
     "The odd latent channels: the last `round(odd_fraction × latent)` (none when the state has no vector channels)."
     n_odd = round(cfg.odd_fraction * cfg.latent) if has_vectors else 0
     return list(range(cfg.latent - n_odd, cfg.latent))
@@ -47,22 +51,41 @@ def latent_odd_channels(cfg: ModelConfig, has_vectors: bool = True) -> list[int]
 # %% ../nbs/05_model.ipynb #10017afc
 class ColumnMLP(nn.Module):
     "Per-column MLP `n_in → hidden → n_out` with GELU; LayerNorm on the hidden layer if `layer_norm`."
-    def __init__(self, n_in: int, hidden: int, n_out: int, layer_norm: bool = False):
+    def __init__(self,
+                 n_in: int,  # input channels
+                 hidden: int,  # hidden width
+                 n_out: int,  # output channels
+                 layer_norm: bool = False,  # LayerNorm on the hidden layer
+                ):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(n_in, hidden), nn.LayerNorm(hidden) if layer_norm else nn.Identity(),
                                  nn.GELU(), nn.Linear(hidden, n_out))
-    def forward(self, x): return self.net(x)
+    def forward(self,
+                x,  # (..., n_in)
+               ) -> torch.Tensor:  # (..., n_out)
+        return self.net(x)
 
 class ColumnEncoder(nn.Module):
     "Column state + forcing → latent, with `E(Px) = S E(x)` by construction."
-    def __init__(self, n_state, n_forcing, hidden, latent, odd_state_channels=(), odd_latent_channels=(), layer_norm=False):
+    def __init__(self,
+                 n_state,  # state channels per column
+                 n_forcing,  # forcing channels per column
+                 hidden,  # hidden width
+                 latent,  # latent channels D
+                 odd_state_channels=(),  # state channels negated by the parity P (vector components)
+                 odd_latent_channels=(),  # indices of the latent channels that change sign under S
+                 layer_norm=False,  # LayerNorm on the hidden layer
+                ):
         super().__init__()
         self.n_state, self.n_forcing = n_state, n_forcing
         self.mlp = ColumnMLP(n_state + n_forcing, hidden, latent, layer_norm)
         self.register_buffer('state_signs', parity_signs(n_state, odd_state_channels), persistent=False)
         self.register_buffer('latent_signs', parity_signs(latent, odd_latent_channels), persistent=False)
 
-    def forward(self, x, forcing):
+    def forward(self,
+                x,  # state (..., n_state), normalised
+                forcing,  # forcing (..., n_forcing) on the same columns
+               ) -> torch.Tensor:  # latent (..., latent)
         "`x` (..., n_state), `forcing` (..., n_forcing) → latent (..., latent)."
         if x.shape[-1] != self.n_state: raise ValueError(f'encode: state has {x.shape[-1]} channels, model expects {self.n_state}')
         if forcing.shape[-1] != self.n_forcing:
@@ -76,13 +99,22 @@ class ColumnEncoder(nn.Module):
 
 class Decoder(nn.Module):
     "Latent → physical column, with `D(Sz) = P D(z)` by construction."
-    def __init__(self, latent, hidden, n_state, odd_state_channels=(), odd_latent_channels=(), layer_norm=False):
+    def __init__(self,
+                 latent,  # latent channels D
+                 hidden,  # hidden width
+                 n_state,  # state channels per column
+                 odd_state_channels=(),  # state channels negated by the parity P (vector components)
+                 odd_latent_channels=(),  # indices of the latent channels that change sign under S
+                 layer_norm=False,  # LayerNorm on the hidden layer
+                ):
         super().__init__()
         self.mlp = ColumnMLP(latent, hidden, n_state, layer_norm)
         self.register_buffer('state_signs', parity_signs(n_state, odd_state_channels), persistent=False)
         self.register_buffer('latent_signs', parity_signs(latent, odd_latent_channels), persistent=False)
 
-    def forward(self, z):
+    def forward(self,
+                z,  # latent (..., latent)
+               ) -> torch.Tensor:  # normalised state (..., n_state)
         "`z` (..., latent) → (..., n_state)."
         d = self.mlp(torch.stack([z, z * self.latent_signs.to(z.dtype)]))             # (2, ..., n_state)
         return 0.5 * (d[0] + self.state_signs.to(d.dtype) * d[1])
@@ -93,7 +125,14 @@ class TendencyDecoder(Decoder):
 # %% ../nbs/05_model.ipynb #cb0ef682
 class TokenMixing(nn.Module):
     "Token MLP `n_tokens → hidden → n_out` per head group, all groups in one batched matmul."
-    def __init__(self, latent: int, heads: int, hidden: int, n_tokens: int = 9, n_out: int = 9, dropout: float = 0.):
+    def __init__(self,
+                 latent: int,  # channels D, split into `heads` groups
+                 heads: int,  # head groups, each with its own token MLP; divides `latent`
+                 hidden: int,  # hidden width of the token MLP
+                 n_tokens: int = 9,  # input tokens (9: the 3×3 tile)
+                 n_out: int = 9,  # output tokens (9, or 1: the centre)
+                 dropout: float = 0.,  # dropout after the GELU
+                ):
         super().__init__()
         if latent % heads: raise ValueError(f'latent ({latent}) must be divisible by heads ({heads})')
         self.heads, self.n_out = heads, n_out
@@ -106,7 +145,9 @@ class TokenMixing(nn.Module):
             nn.init.uniform_(w, -bound, bound); nn.init.uniform_(b, -bound, bound)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x):
+    def forward(self,
+                x,  # (N, n_tokens, D)
+               ) -> torch.Tensor:  # (N, n_out, D)
         "`x` (N, n_tokens, D) → (N, n_out, D)."
         n, t, d = x.shape
         h, c = self.heads, d // self.heads
@@ -120,37 +161,55 @@ def _norm(n, on): return nn.LayerNorm(n) if on else nn.Identity()
 
 class ChannelFFN(nn.Module):
     "Per-token channel MLP `D → hidden → D` with GELU and dropout."
-    def __init__(self, latent, hidden, dropout=0.):
+    def __init__(self,
+                 latent,  # channels D
+                 hidden,  # hidden width
+                 dropout=0.,  # dropout probability
+                ):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(latent, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, latent), nn.Dropout(dropout))
-    def forward(self, x): return self.net(x)
+    def forward(self,
+                x,  # (..., D)
+               ) -> torch.Tensor:  # (..., D)
+        return self.net(x)
 
 class MixerBlock(nn.Module):
     "Standard block: `x + TokenMixing(norm(x))`, then `x + FFN(norm(x))`; (N, 9, D) → (N, 9, D)."
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self,
+                 cfg: ModelConfig,  # the model config (`latent`, `heads`, hidden widths, `dropout`, `layer_norm`)
+                ):
         super().__init__()
         self.norm1, self.norm2 = _norm(cfg.latent, cfg.layer_norm), _norm(cfg.latent, cfg.layer_norm)
         self.tokens = TokenMixing(cfg.latent, cfg.heads, cfg.token_hidden, dropout=cfg.dropout)
         self.ffn = ChannelFFN(cfg.latent, cfg.ffn_hidden, cfg.dropout)
         self.drop = nn.Dropout(cfg.dropout)
-    def forward(self, x):
+    def forward(self,
+                x,  # tokens (N, 9, D)
+               ) -> torch.Tensor:  # (N, 9, D)
         x = x + self.drop(self.tokens(self.norm1(x)))
         return x + self.ffn(self.norm2(x))
 
 class FinalBlock(nn.Module):
     "Final block: the 9 tokens mixed to the centre, then a channel FFN; (N, 9, D) → latent delta (N, D)."
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self,
+                 cfg: ModelConfig,  # the model config (`latent`, `heads`, hidden widths, `dropout`, `layer_norm`)
+                ):
         super().__init__()
         self.norm1, self.norm2 = _norm(cfg.latent, cfg.layer_norm), _norm(cfg.latent, cfg.layer_norm)
         self.tokens = TokenMixing(cfg.latent, cfg.heads, cfg.token_hidden, n_out=1, dropout=cfg.dropout)
         self.ffn = ChannelFFN(cfg.latent, cfg.ffn_hidden, cfg.dropout)
-    def forward(self, x):
+    def forward(self,
+                x,  # tokens (N, 9, D)
+               ) -> torch.Tensor:  # centre latent delta (N, D)
         y = self.tokens(self.norm1(x))[:, 0]                                           # (N, D)
         return y + self.ffn(self.norm2(y))
 
 class LatentMixer(nn.Module):
     "MLP-mixer over the 9 tokens of a tile: tokens (N, 9, D) + forcing (N, 9, F) → centre latent delta (N, D)."
-    def __init__(self, cfg: ModelConfig, n_forcing: int):
+    def __init__(self,
+                 cfg: ModelConfig,  # the model config (`blocks` ≥ 1 and the block sizes)
+                 n_forcing: int,  # forcing channels; 0 = none
+                ):
         super().__init__()
         if cfg.blocks < 1: raise ValueError(f'model.blocks must be >= 1, got {cfg.blocks}')
         self.cfg = cfg
@@ -158,7 +217,10 @@ class LatentMixer(nn.Module):
         self.blocks = nn.ModuleList([MixerBlock(cfg) for _ in range(cfg.blocks - 1)])
         self.final = FinalBlock(cfg)
 
-    def forward(self, tokens, forcing=None):
+    def forward(self,
+                tokens,  # latent tokens (N, 9, D) of each 3×3 tile
+                forcing=None,  # forcing tokens (N, 9, n_forcing); None without forcing
+               ) -> torch.Tensor:  # centre latent delta (N, D)
         x = tokens if self.forcing is None else tokens + self.forcing(forcing)           # (N, 9, D)
         ckpt = self.cfg.checkpoint_blocks and self.training and torch.is_grad_enabled()
         for blk in self.blocks:
@@ -168,7 +230,12 @@ class LatentMixer(nn.Module):
 # %% ../nbs/05_model.ipynb #35123f62
 class MLSCAM(nn.Module):
     "ML-SCAM: column encoder, 3×3 latent MLP-mixer stepping `z[t+1] = z[t] + delta`, state and tendency decoders."
-    def __init__(self, cfg: ModelConfig, n_state: int, n_forcing: int, odd_state_channels: Sequence[int] = ()):
+    def __init__(self,
+                 cfg: ModelConfig,  # the model config
+                 n_state: int,  # state channels per column (≥ 1)
+                 n_forcing: int,  # forcing channels per column
+                 odd_state_channels: Sequence[int] = (),  # state channels negated by P (vector components); () = none
+                ):
         super().__init__()
         if n_state < 1: raise ValueError(f'n_state must be >= 1, got {n_state}')
         self.cfg, self.n_state, self.n_forcing = cfg, n_state, n_forcing
@@ -185,15 +252,22 @@ class MLSCAM(nn.Module):
         self.tendency_decoder = TendencyDecoder(cfg.latent, cfg.encoder_hidden, n_state, **par)
         self.mixer = LatentMixer(cfg, n_forcing)
 
-    def encode(self, x, forcing):
+    def encode(self,
+               x,  # normalised state (..., n_state)
+               forcing,  # normalised forcing (..., n_forcing) on the same columns
+              ) -> torch.Tensor:  # latent (..., latent)
         "Physical state (..., n_state) + forcing (..., n_forcing) → latent (..., latent)."
         return self.encoder(x, forcing)
 
-    def decode(self, z):
+    def decode(self,
+               z,  # latent (..., latent)
+              ) -> torch.Tensor:  # normalised state (..., n_state)
         "Latent (..., latent) → physical state (..., n_state)."
         return self.decoder(z)
 
-    def decode_tendency(self, dz):
+    def decode_tendency(self,
+                        dz,  # latent delta (..., latent)
+                       ) -> torch.Tensor:  # normalised one-step tendency (..., n_state)
         "Latent delta (..., latent) → physical one-step tendency (..., n_state)."
         return self.tendency_decoder(dz)
 
@@ -210,7 +284,11 @@ class MLSCAM(nn.Module):
                              'pass grid= for a global field')
         return forcing.to(z.dtype)
 
-    def delta(self, z, forcing, grid=None):
+    def delta(self,
+              z,  # latent (b, lat, lon, D) with `grid`, or 3×3 patches (b, 3, 3, D) without
+              forcing,  # forcing (b, lat, lon, n_forcing) on the columns of `z`; None when the model has no forcing
+              grid=None,  # the global `Grid` of `z`; None = `z` holds 3×3 patches
+             ) -> torch.Tensor:  # (b, lat, lon, D) with `grid`, (b, D) for patches
         "Latent delta: global (b, lat, lon, D) with `grid` → (b, lat, lon, D); patches (b, 3, 3, D) → centre (b, D)."
         forcing = self._check(z, forcing, grid)
         b, nlat, nlon, d = z.shape
@@ -228,31 +306,52 @@ class MLSCAM(nn.Module):
             bands.append(self.mixer(tokens, ft).view(b, r1 - r0, nlon, d))
         return bands[0] if len(bands) == 1 else torch.cat(bands, 1)                    # (b, lat, lon, D)
 
-    def step(self, z, forcing, grid=None):
+    def step(self,
+             z,  # latent (b, lat, lon, D) with `grid`, or 3×3 patches (b, 3, 3, D) without
+             forcing,  # forcing (b, lat, lon, n_forcing) on the columns of `z`; None when the model has no forcing
+             grid=None,  # the global `Grid` of `z`; None = `z` holds 3×3 patches
+            ) -> torch.Tensor:  # next latent: (b, lat, lon, D), or the centre (b, D)
         "One time step `z + delta`: global (b, lat, lon, D) → same, polar-filtered (`cfg.polar_filter`), exact pole rows made one point; patches (b, 3, 3, D) → centre (b, D)."
         dz = self.increment(z, forcing, grid)
         if grid is None: return z.reshape(z.shape[0], 9, -1)[:, CENTRE_TOKEN] + dz
         return self.advance(z, dz, grid)
 
-    def increment(self, z, forcing, grid=None):
+    def increment(self,
+                  z,  # latent (b, lat, lon, D) with `grid`, or 3×3 patches (b, 3, 3, D) without
+                  forcing,  # forcing (b, lat, lon, n_forcing) on the columns of `z`; None when the model has no forcing
+                  grid=None,  # the global `Grid` of `z`; None = `z` holds 3×3 patches
+                 ) -> torch.Tensor:  # (b, lat, lon, D) with `grid`, (b, D) for patches
         "The increment the step adds: `delta`, zonally filtered on a global grid by `increment_response` when one is set."
         dz = self.delta(z, forcing, grid)
         response = None if grid is None else self.increment_response(grid)
         return dz if response is None else zonal_filter(dz, grid, response)
 
-    def increment_response(self, grid):
+    def increment_response(self,
+                           grid,  # the global grid
+                          ) -> np.ndarray | None:  # (lat, nlon//2 + 1) factors, or None
         "The zonal response (lat, m) of `cfg.polar_filter` and `cfg.zonal_truncation` combined (the smaller of the two), or None when both are off."
         parts = ([polar_filter_response(grid, self.cfg.polar_filter)] if self.cfg.polar_filter else []) + \
                 ([zonal_truncation_response(grid, self.cfg.zonal_truncation)] if self.cfg.zonal_truncation else [])
         return np.minimum.reduce(parts) if parts else None
 
-    def advance(self, z, dz, grid):
+    def advance(self,
+                z,  # latent (b, lat, lon, D)
+                dz,  # increment, the shape of `z`
+                grid,  # the global grid of `z`
+               ) -> torch.Tensor:  # next latent (b, lat, lon, D)
         "`z + dz` on a global grid with its exact pole rows made one point: what every global step (rollout and training) does."
         return project_pole_rows(z + dz, grid, self.odd_latent_channels)              # the identity without pole points
 
     forward = step
 
-    def iter_unroll(self, z, forcings, steps: int, grid, decode_every: int = 1, step: Callable | None = None):
+    def iter_unroll(self,
+                    z,  # initial latent (b, lat, lon, D)
+                    forcings,  # (b, ≥ steps, lat, lon, n_forcing), or a function t → forcing of step t
+                    steps: int,  # number of time steps
+                    grid,  # the global grid (required)
+                    decode_every: int = 1,  # decode every n-th step (≥ 1)
+                    step: Callable | None = None,  # the step function `(z, forcing, grid) → z`; None = `self.step`
+                   ) -> Iterator:  # `(t, z (b, lat, lon, D), state (b, lat, lon, n_state) or None)`
         "The stepping loop: yield `(t, z[t], decode(z[t]) or None)` for t = 1…steps, decoding every `decode_every`-th step; never re-encodes."
         if grid is None: raise ValueError('unroll needs a grid: a 3×3 patch cannot be stepped more than once')
         if decode_every < 1: raise ValueError(f'decode_every must be >= 1, got {decode_every}')
@@ -265,7 +364,13 @@ class MLSCAM(nn.Module):
             z = step(z, forcings(t - 1) if callable(forcings) else forcings[:, t - 1], grid)   # (b, lat, lon, D)
             yield t, z, self.decode(z) if t % decode_every == 0 else None                        # (b, lat, lon, n_state)
 
-    def unroll(self, z, forcings, steps: int, grid, decode_every: int = 1):
+    def unroll(self,
+               z,  # initial latent (b, lat, lon, D)
+               forcings,  # (b, ≥ steps, lat, lon, n_forcing), or a function t → forcing
+               steps: int,  # number of time steps
+               grid,  # the global grid (required)
+               decode_every: int = 1,  # decode every n-th step (≥ 1)
+              ) -> tuple[torch.Tensor, torch.Tensor]:  # (z, states (b, steps // decode_every, lat, lon, n_state))
         "Step `steps` times in latent space → (final latent (b, lat, lon, D), states (b, steps // decode_every, lat, lon, n_state))."
         states = []
         for _, z, x in self.iter_unroll(z, forcings, steps, grid, decode_every):
@@ -274,7 +379,10 @@ class MLSCAM(nn.Module):
         return z, torch.stack(states, 1)                                               # (b, n_out, lat, lon, n_state)
 
 # %% ../nbs/05_model.ipynb #aa1950e6
-def flops_per_column_step(cfg: ModelConfig, n_forcing: int, n_state: int | None = None) -> dict:
+def flops_per_column_step(cfg: ModelConfig,  # the model config
+                          n_forcing: int,  # forcing channels
+                          n_state: int | None = None,  # state channels; None = mixer only
+                         ) -> dict:  # FLOPs per column: forcing, blocks, mixer per step; encode, decode per call
     "Analytic FLOPs (2·in·out per matmul) per column: mixer per step, and encoder/decoder per call if `n_state` is given."
     d, h, fh = cfg.latent, cfg.token_hidden, cfg.ffn_hidden
     standard = 2 * (9 * h + h * 9) * d + 9 * 2 * (d * fh + fh * d)
@@ -287,7 +395,8 @@ def flops_per_column_step(cfg: ModelConfig, n_forcing: int, n_state: int | None 
         out['decode'] = 2 * 2 * (d * e + e * n_state)
     return out
 
-def count_parameters(model: nn.Module) -> dict:
+def count_parameters(model: nn.Module,  # an `MLSCAM`
+                    ) -> dict:  # trainable parameters of 'encoder', 'decoder', 'tendency_decoder', 'mixer', 'total'
     "Trainable parameters of each part of an `MLSCAM` and in total."
     parts = dict(encoder=model.encoder, decoder=model.decoder, tendency_decoder=model.tendency_decoder, mixer=model.mixer)
     out = {k: sum(p.numel() for p in m.parameters() if p.requires_grad) for k, m in parts.items()}
@@ -315,10 +424,10 @@ class Checkpoint:
     "The one owner of the checkpoint file: a model's weights and everything needed to rebuild, use and resume it."
     weights: dict                       # the model's state_dict, on the CPU
     model_config: dict                  # ModelConfig as a dict
-    n_state: int
-    n_forcing: int
-    odd_state_channels: list[int]
-    odd_latent_channels: list[int]
+    n_state: int                        # state channels per column
+    n_forcing: int                      # forcing channels per column
+    odd_state_channels: list[int]       # state channels that change sign under the parity (vector components)
+    odd_latent_channels: list[int]      # latent channels that change sign under the parity
     layout: dict | None = None          # mlscam.data.ColumnLayout.to_dict()
     normalizer: dict | None = None      # mlscam.data.Normalizer.to_dict()
     grid: dict | None = None            # mlscam.grid.Grid.to_dict(); None when unknown
@@ -327,12 +436,15 @@ class Checkpoint:
     step: int | None = None             # optimizer steps done when written
     train_state: dict | None = None     # optimizer, scheduler, counters and RNG states (resumable checkpoints only)
     extra: dict = dataclasses.field(default_factory=dict)   # any other keys a caller stored
-    mlscam_version: str = ''
-    format_version: int = FORMAT_VERSION
+    mlscam_version: str = ''            # the mlscam that wrote it
+    format_version: int = FORMAT_VERSION  # the file layout (`FORMAT_VERSION`)
     path: Path | None = dataclasses.field(default=None, compare=False, repr=False)   # where it was read from (not stored)
 
     @classmethod
-    def of(cls, model: MLSCAM, **fields) -> Checkpoint:
+    def of(cls,
+           model: MLSCAM,  # the model to store
+           **fields,  # dataclass fields (layout, normalizer, grid, config, step, …); other keys go to `extra`
+          ) -> Checkpoint:  # the checkpoint, weights on the CPU, dataclasses turned into dicts
         "A checkpoint of `model` (weights copied to the CPU) with `fields` (layout, normalizer, grid, …; others go to `extra`)."
         from mlscam import __version__
         known = {f.name for f in dataclasses.fields(cls)} - {'extra', 'path', 'format_version', 'mlscam_version'}
@@ -367,7 +479,9 @@ def _read(path: Path, map_location) -> dict:
         raise ValueError(f'checkpoint {path} cannot be read: truncated, corrupt or not a torch file ({why})') from None
 
 @patch_to(Checkpoint)
-def save(self, path) -> Path:
+def save(self,
+         path,  # file to write (str or Path)
+        ) -> Path:  # the path written
     "Write the checkpoint to `path` atomically (`mlscam.config.atomic_output`: a temporary file, fsynced, renamed, folder fsynced)."
     path = Path(path)
     data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ('extra', 'path')}
@@ -375,7 +489,10 @@ def save(self, path) -> Path:
     return path
 
 @patch_to(Checkpoint, cls_method=True)
-def load(cls, path, map_location='cpu') -> Checkpoint:
+def load(cls,
+         path,  # checkpoint file, or the name of a bundled checkpoint
+         map_location='cpu',  # `torch.load` map_location of the tensors
+        ) -> Checkpoint:  # the checkpoint, with `path` set
     "Read a checkpoint written by `save` (or by any earlier mlscam: format 1) with `torch.load(weights_only=True)`; `path` may name a bundled checkpoint (`mlscam.pretrained`)."
     from mlscam.pretrained import resolve                # here: mlscam.pretrained imports this module
     path = resolve(path)
@@ -392,7 +509,7 @@ def load(cls, path, map_location='cpu') -> Checkpoint:
 
 # %% ../nbs/05_model.ipynb #cb979dc1
 @patch_to(Checkpoint)
-def model_cfg(self) -> ModelConfig:
+def model_cfg(self) -> ModelConfig:  # the model config
     "The `ModelConfig` the weights were made with; unknown keys (from another mlscam) are an error naming them."
     unknown = sorted(set(self.model_config) - {f.name for f in dataclasses.fields(ModelConfig)})
     if unknown: raise ValueError(f'checkpoint {self.path}: model_config keys {unknown} are unknown to ModelConfig '
@@ -400,7 +517,10 @@ def model_cfg(self) -> ModelConfig:
     return ModelConfig(**self.model_config)
 
 @patch_to(Checkpoint)
-def load_weights(self, model: MLSCAM, what: str = 'the model') -> MLSCAM:
+def load_weights(self,
+                 model: MLSCAM,  # a model built from `model_cfg()`
+                 what: str = 'the model',  # how the error message names `model`
+                ) -> MLSCAM:  # `model`, its weights loaded
     "Put the weights into `model`; if they do not fit, say which model-config keys differ (not the tensor sizes)."
     try: model.load_state_dict(self.weights)
     except RuntimeError:
@@ -414,7 +534,9 @@ def load_weights(self, model: MLSCAM, what: str = 'the model') -> MLSCAM:
     return model
 
 @patch_to(Checkpoint)
-def model(self, map_location='cpu') -> MLSCAM:
+def model(self,
+          map_location='cpu',  # device (str or torch.device) to put the model on; others mean the CPU
+         ) -> MLSCAM:  # the model, in eval mode
     "Rebuild the `MLSCAM` from the checkpoint alone, with its weights, in eval mode on `map_location`."
     model = MLSCAM(self.model_cfg(), self.n_state, self.n_forcing, self.odd_state_channels)
     if list(model.odd_latent_channels) != list(self.odd_latent_channels):
@@ -423,17 +545,23 @@ def model(self, map_location='cpu') -> MLSCAM:
     return model.to(map_location if isinstance(map_location, (str, torch.device)) else 'cpu').eval()
 
 @patch_to(Checkpoint)
-def meta(self) -> dict:
+def meta(self) -> dict:  # every stored key but `weights`, `extra` merged in
     "Everything but the weights as one dict (the keys of the file; `extra` merged in)."
     out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ('weights', 'extra', 'path')}
     return {**self.extra, **out}
 
 # %% ../nbs/05_model.ipynb #fa61faa2
-def save_checkpoint(path, model: MLSCAM, *, extra: dict | None = None) -> Path:
+def save_checkpoint(path,  # file to write
+                    model: MLSCAM,  # the model to store
+                    *,
+                    extra: dict | None = None,  # other keys (layout, normalizer, grid, config, time_step, …)
+                   ) -> Path:  # the path written
     "Write `model` with `extra` (layout, normalizer, grid, config, time_step, …) to `path`: `Checkpoint.of(model, **extra).save(path)`."
     return Checkpoint.of(model, **(extra or {})).save(path)
 
-def load_model(path, map_location='cpu') -> tuple[MLSCAM, dict]:
+def load_model(path,  # checkpoint file, or the name of a bundled checkpoint
+               map_location='cpu',  # device to load the model onto
+              ) -> tuple[MLSCAM, dict]:  # (model in eval mode, meta: everything but the weights)
     "Rebuild an `MLSCAM` from a checkpoint alone → (model in eval mode, meta dict of everything but the weights)."
     ckpt = Checkpoint.load(path, map_location)
     return ckpt.model(map_location), ckpt.meta()

@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from time import perf_counter
 from types import SimpleNamespace
+from typing import Callable
 
 import netCDF4
 import numpy as np
@@ -46,16 +47,18 @@ __all__ = ['TIME_DEPENDENT_FORCINGS', 'FILL_VALUE', 'CF_STANDARD_NAMES', 'Rollou
 @dataclass
 class RolloutModel:
     "A model loaded for rollout with what its checkpoint says about the data: layout, normaliser, grid, time step."
-    model: MLSCAM
-    layout: ColumnLayout
-    normalizer: Normalizer
+    model: MLSCAM                    # the model, in eval mode on the device
+    layout: ColumnLayout             # the state and forcing channels the model reads and writes
+    normalizer: Normalizer           # the training mean and std of each channel, on the device
     grid: Grid | None                # the training grid; None when unknown (single-column training without one)
     time_step: pd.Timedelta | None   # the model's time step; None when the checkpoint does not store it
     config: dict                     # the configuration the model was trained with
-    path: Path
+    path: Path                       # the checkpoint file
     version: str                     # mlscam version that wrote the checkpoint
 
-def load_rollout_model(checkpoint, device='cpu') -> RolloutModel:
+def load_rollout_model(checkpoint,  # checkpoint file, or the name of a bundled model (`mlscam.pretrained`)
+                       device='cpu',  # device to put the model and normaliser on
+                      ) -> RolloutModel:  # the model in eval mode with what the checkpoint says
     "Load `checkpoint` with its layout, normaliser, grid and time step onto `device`; errors name the file and key."
     ckpt = Checkpoint.load(checkpoint, map_location=device)
     path, model = ckpt.path, ckpt.model(device)
@@ -96,7 +99,10 @@ def _time_index(ds: xr.Dataset, time, where: str) -> int:
         loc = loc[0]
     return int(loc)
 
-def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Dataset, pd.Timedelta | None]:
+def open_initial_state(initial_state,  # NetCDF/zarr path, glob, list of them, or an xarray Dataset
+                       rm: RolloutModel,  # the loaded model: its layout, units and grid the data must match
+                       time=0,  # time index (0, −1) or timestamp; a list of them for several initial times
+                      ) -> tuple[xr.Dataset, pd.Timedelta | None]:  # (states at those times, the data's time step)
     "The initial state at `time` (an index or timestamp, or a list of them), canonical and checked against the checkpoint → (dataset of those times, the data's time step)."
     where, layout = _where(initial_state), rm.layout
     static = [f for f in layout.forcings if f in STATIC_FORCINGS]
@@ -121,7 +127,10 @@ def open_initial_state(initial_state, rm: RolloutModel, time=0) -> tuple[xr.Data
 # %% ../nbs/07_rollout.ipynb #6d6e61be
 TIME_DEPENDENT_FORCINGS = tuple(f for f in COMPUTED_FORCINGS if f not in ('sin_lat', 'cos_lat'))
 
-def valid_times(t0, time_step, steps) -> np.ndarray:
+def valid_times(t0,  # initial time: numpy datetime64, pandas Timestamp or cftime
+                time_step,  # the model time step (anything `pd.Timedelta` reads)
+                steps,  # the step numbers k (an int array or range)
+               ) -> np.ndarray:  # (len(steps),) valid times: datetime64, or cftime objects
     "The times `t0 + k·time_step` for the integers `k` in `steps` (datetime64 in `t0`'s own unit, or cftime objects when `t0` is one)."
     k = np.asarray(steps, dtype=np.int64).reshape(-1)
     dt = pd.Timedelta(time_step)
@@ -132,7 +141,12 @@ def valid_times(t0, time_step, steps) -> np.ndarray:
 
 class ForcingSchedule:
     "Normalised forcings `(time, lat, lon, n_forcing)` on the device for any valid times: static channels once, time-dependent ones per call."
-    def __init__(self, ds0: xr.Dataset, layout: ColumnLayout, normalizer: Normalizer, device='cpu'):
+    def __init__(self,
+                 ds0: xr.Dataset,  # the initial state (canonical Dataset): its grid and static forcings
+                 layout: ColumnLayout,  # the checkpoint's column layout
+                 normalizer: Normalizer,  # the checkpoint's normaliser
+                 device='cpu',  # device of the forcing tensors
+                ):
         self.time_channels = [k for k, f in enumerate(layout.forcings) if f in TIME_DEPENDENT_FORCINGS]
         self.time_layout = ColumnLayout([], [], [], [layout.forcings[k] for k in self.time_channels])
         self.lat, self.lon = ds0.lat, ds0.lon
@@ -141,7 +155,9 @@ class ForcingSchedule:
         self.mean, self.std = normalizer.forcing_mean[self.time_channels], normalizer.forcing_std[self.time_channels]
         self.eps = normalizer.eps
 
-    def __call__(self, times) -> torch.Tensor:
+    def __call__(self,
+                 times,  # valid times (datetime64 or cftime), one per output
+                ) -> torch.Tensor:  # (time, lat, lon, n_forcing), normalised
         n = len(times)
         out = self.base.expand(n, *self.base.shape)                                             # (time, lat, lon, n_forcing)
         if not self.time_channels: return out
@@ -151,7 +167,13 @@ class ForcingSchedule:
         out[..., self.time_channels] = (varying - self.mean) / (self.std + self.eps)
         return out
 
-    def per_step(self, t0, time_step, chunk_steps: int, steps: int, members: int = 1):
+    def per_step(self,
+                 t0,  # initial time
+                 time_step,  # the model time step
+                 chunk_steps: int,  # steps whose forcing is computed at once
+                 steps: int,  # total steps of the rollout (the last chunk stops there)
+                 members: int = 1,  # ensemble members to broadcast to
+                ) -> Callable[[int], torch.Tensor]:  # k → forcing at step k (members, lat, lon, n_forcing), normalised
         "A function of the step k → forcing at t0 + k·dt, (members, lat, lon, n_forcing), computed for `chunk_steps` steps at once."
         block = dict(start=None, values=None)
         def at(k: int) -> torch.Tensor:
@@ -183,7 +205,9 @@ def _time_units(t0, time_step: pd.Timedelta) -> tuple[str, float, str]:
     calendar = getattr(t0, 'calendar', None) or 'proleptic_gregorian'
     return f'{unit} since {_iso_time(t0).replace("T", " ")}', time_step.total_seconds() / size, calendar
 
-def output_channels(layout: ColumnLayout, variables=None) -> tuple[list[str], list[int]]:
+def output_channels(layout: ColumnLayout,  # the checkpoint's column layout
+                    variables=None,  # a name or names of state variables to write; None = all
+                   ) -> tuple[list[str], list[int]]:  # (variables in the layout's order, their state channel indices)
     "The variables to write (the layout's order; all when None) and the state channels holding them."
     names = layout.variables + layout.surface
     variables = names if variables is None else [variables] if isinstance(variables, str) else list(variables)
@@ -197,7 +221,9 @@ def output_channels(layout: ColumnLayout, variables=None) -> tuple[list[str], li
     return chosen, channels
 
 # %% ../nbs/07_rollout.ipynb #70756ea0
-def coordinate_attrs(name: str, attrs: dict) -> dict:
+def coordinate_attrs(name: str,  # 'lat', 'lon' or 'level'
+                     attrs: dict,  # the input coordinate's attributes (used for the level only)
+                    ) -> dict:  # CF attributes: standard_name, long_name, units, axis (and positive for the level)
     "CF attributes of the `lat`, `lon` or `level` coordinate, from the input's `attrs` (level: its units and standard name kept)."
     if name == 'lat': return dict(standard_name='latitude', long_name='latitude', units='degrees_north', axis='Y')
     if name == 'lon': return dict(standard_name='longitude', long_name='longitude', units='degrees_east', axis='X')
@@ -210,7 +236,10 @@ def coordinate_attrs(name: str, attrs: dict) -> dict:
     out.setdefault('long_name', 'level'); out.setdefault('units', '1')
     return dict(out, axis='Z')
 
-def variable_attrs(name: str, attrs: dict, units: str) -> dict:
+def variable_attrs(name: str,  # canonical variable name
+                   attrs: dict,  # the input variable's attributes
+                   units: str,  # the units written (the checkpoint's)
+                  ) -> dict:  # CF attributes: units, long_name, standard_name when known, comment
     "CF attributes of the written variable `name`: the checkpoint's `units`, a standard name, the input's long_name and comment."
     out = dict(units=units, long_name=str(attrs.get('long_name', name.replace('_', ' '))))
     if name in CF_STANDARD_NAMES: out['standard_name'] = CF_STANDARD_NAMES[name]
@@ -228,7 +257,11 @@ def _raw_inputs(initial_state, ds0: xr.Dataset):
     try: yield xr.open_zarr(path) if os.path.isdir(path) or path.rstrip('/').endswith('.zarr') else xr.open_dataset(path)
     except (OSError, ValueError): return
 
-def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written: list[str]) -> tuple[dict, dict, list[str], list[str]]:
+def vertical_terms(initial_state,  # the initial state as given: where dropped formula-term variables are
+                   ds0: xr.Dataset,  # the canonical initial state
+                   layout: ColumnLayout,  # the checkpoint's column layout
+                   written: list[str],  # the variables written
+                  ) -> tuple[dict, dict, list[str], list[str]]:  # (level attrs, extra variables, problems, aux coords)
     "The level's CF attributes, the formula-term variables to write {name: (dims, values, attrs)}, the problems that dropped `formula_terms`, auxiliary coordinates."
     attrs = coordinate_attrs('level', ds0['level'].attrs)
     if 'formula_terms' not in attrs: return attrs, {}, [], []
@@ -271,9 +304,19 @@ def vertical_terms(initial_state, ds0: xr.Dataset, layout: ColumnLayout, written
 # %% ../nbs/07_rollout.ipynb #b567f9bc
 class RolloutWriter:
     "Append decoded states chunk by chunk to `path + '.partial'` (NetCDF4, compressed), fsynced; `finish` renames it to `path`."
-    def __init__(self, path, template: xr.Dataset, layout: ColumnLayout, variables: list[str], time_step,
-                 members: int | None = None, attrs: dict | None = None, lead_steps=None, vertical: tuple | None = None,
-                 complevel: int = 4, least_significant_digit: int | None = None):
+    def __init__(self,
+                 path,  # output NetCDF file; written as `path.partial` until `finish`
+                 template: xr.Dataset,  # the initial state: grid, times and attributes
+                 layout: ColumnLayout,  # the checkpoint's column layout
+                 variables: list[str],  # variables to write, in `output_channels` order
+                 time_step,  # the model time step
+                 members: int | None = None,  # ensemble size (a `member` dimension); None = deterministic
+                 attrs: dict | None = None,  # global attributes to add
+                 lead_steps=None,  # model steps of the leads (the forecast layout); None = one trajectory
+                 vertical: tuple | None = None,  # a `vertical_terms` result; None = level attributes from `template`
+                 complevel: int = 4,  # zlib compression level 1–9; 0 = uncompressed
+                 least_significant_digit: int | None = None,  # decimal digits kept (lossy quantisation); None = all
+                ):
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + '.partial')
         self.variables, self.layout, self.members, self.dt = list(variables), layout, members, pd.Timedelta(time_step)
@@ -339,7 +382,9 @@ class RolloutWriter:
         step = nc.createVariable('step', 'i4', ('lead_time',))
         step.setncatts(dict(long_name='model time steps since the initial state', units='1')); step[:] = lead_steps
 
-    def begin(self, t0) -> None:
+    def begin(self,
+              t0,  # the initial time of the next forecast (datetime64 or cftime)
+             ) -> None:
         "Start the forecast from initial time `t0` (forecast layout): a new `init_time` record, its valid times."
         t = pd.Timestamp(t0).to_pydatetime() if not hasattr(t0, 'calendar') else t0
         i, self.inits, self.n, self.last_step, self.init_time = self.inits, self.inits + 1, 0, 0, _iso_time(t0)
@@ -348,7 +393,10 @@ class RolloutWriter:
         self.nc['valid_time'][i] = value + self.lead_steps * self.step_value
         self._sync()
 
-    def append(self, steps, states: np.ndarray | None) -> None:
+    def append(self,
+               steps,  # (n,) model steps of the outputs (lead steps in the forecast layout)
+               states: np.ndarray | None,  # (n, member, lat, lon, channel) physical, in `output_channels` order
+              ) -> None:
         "Write outputs at model `steps` (n,), `states` (n, member, lat, lon, channel) in `output_channels` order, then sync."
         steps = np.asarray(steps, dtype=np.int64)
         n, nl, c = len(steps), len(self.layout.levels), 0
@@ -375,7 +423,10 @@ class RolloutWriter:
         "HDF5's buffers to the file, then the file to the disk: a kill after this leaves what was written readable."
         self.nc.sync(); fsync_path(self.tmp)
 
-    def finish(self, status: str, **attrs) -> Path:
+    def finish(self,
+               status: str,  # value of `mlscam_status`: 'complete' or 'partial: …'
+               **attrs,  # other global attributes to set
+              ) -> Path:  # the output path
         "Set `mlscam_status` (and `attrs`), close, fsync, and rename the temporary file to the output path (atomic)."
         self.nc.setncatts({'mlscam_status': status, **{k: _nc_attr(v) for k, v in attrs.items()}})
         self.nc.close()
@@ -390,10 +441,10 @@ class Instability:
     "Where and when a rollout went unstable."
     step: int                # model step of the first bad output
     time: str                # its valid time (ISO)
-    variable: str
+    variable: str            # the variable that went bad
     level: float | None      # None for a surface field
-    lat: float
-    lon: float
+    lat: float               # latitude of the worst column, degrees
+    lon: float               # longitude of the worst column, degrees
     member: int | None       # None for a deterministic run
     reason: str              # 'non-finite value', 'out of range: …' or 'global-mean drift: …'
     value: float             # the field's value at (lat, lon)
@@ -414,7 +465,10 @@ class HealthReference:
     scale: torch.Tensor      # the training scale: the normaliser's std (RMS for vector components)
     weights: torch.Tensor    # (lat,) area weights, mean 1
 
-def health_reference(normalizer: Normalizer, x0: torch.Tensor, weights: torch.Tensor) -> HealthReference:
+def health_reference(normalizer: Normalizer,  # the checkpoint's normaliser (training mean and std)
+                     x0: torch.Tensor,  # initial state (1, lat, lon, n_state), physical units
+                     weights: torch.Tensor,  # (lat,) area weights, mean 1
+                    ) -> HealthReference:  # the spans each output is checked against
     "The `HealthReference` of a rollout from `x0` (1, lat, lon, n_state), physical units, with the checkpoint's `normalizer` and area `weights` (lat,)."
     centre = normalizer.denormalize_state(torch.zeros_like(x0[0, 0, 0]))                  # (n_state,) physical
     scale = normalizer.denormalize_state(torch.ones_like(x0[0, 0, 0])) - centre           # (n_state,) physical
@@ -424,7 +478,9 @@ def health_reference(normalizer: Normalizer, x0: torch.Tensor, weights: torch.Te
                            torch.minimum(centre, mean0), torch.maximum(centre, mean0), scale, weights)
 
 # %% ../nbs/07_rollout.ipynb #dca5d249
-def field_health(x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def field_health(x: torch.Tensor,  # decoded states (member, lat, lon, channel), physical units
+                 weights: torch.Tensor,  # (lat,) area weights, mean 1
+                ) -> tuple[torch.Tensor, ...]:  # (nonfinite, min, argmin, max, argmax, mean), each (member, channel)
     "For `x` (member, lat, lon, channel) and area `weights` (lat,), each (member, channel): non-finite?, minimum and its flat index (the first non-finite point if any), maximum and its index, area-weighted global mean."
     flat = x.flatten(1, 2)                                                      # (member, lat·lon, channel)
     bad = ~torch.isfinite(flat)
@@ -437,7 +493,9 @@ def field_health(x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, 
     mean = (x * weights[:, None, None]).mean((1, 2))                            # (member, channel)
     return nonfinite, low, at_low, high, at_high, mean
 
-def health_departures(health: list[tuple], ref: HealthReference) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def health_departures(health: list[tuple],  # one `field_health` tuple per output, in order
+                      ref: HealthReference,  # the spans to measure against
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # (nonfinite, beyond, drift) in training std
     "Over the outputs of `health`, each (output, member, channel): non-finite?, and how many training scales the values and the global mean lie beyond `ref`'s spans."
     nonfinite, low, _, high, _, mean = (torch.stack(h) for h in zip(*health))  # (output, member, channel)
     beyond = torch.maximum(ref.low - low, high - ref.high) / ref.scale
@@ -445,7 +503,11 @@ def health_departures(health: list[tuple], ref: HealthReference) -> tuple[torch.
     return nonfinite, beyond, drift
 
 # %% ../nbs/07_rollout.ipynb #884cdb6b
-def find_instability(health: list[tuple], ref: HealthReference, factor: float, drift_factor: float) -> tuple[int, tuple | None]:
+def find_instability(health: list[tuple],  # one `field_health` tuple per output, in order
+                     ref: HealthReference,  # the spans to measure against
+                     factor: float,  # training std beyond the span that trip the flag
+                     drift_factor: float,  # training std that the global mean may drift beyond its span
+                    ) -> tuple[int, tuple | None]:  # (first bad output, (member, channel, column, value, why) or None)
     "First output with a non-finite value, a value more than `factor` training scales beyond `ref`'s span, or a global mean more than `drift_factor` beyond → (its index, (member, channel, worst column, value, reason)); (len, None) when all are healthy."
     nonfinite, beyond, drift = health_departures(health, ref)                   # (output, member, channel)
     trips = (nonfinite, beyond > factor, drift > drift_factor)
@@ -470,21 +532,25 @@ def find_instability(health: list[tuple], ref: HealthReference, factor: float, d
 @dataclass
 class RolloutResult:
     "What a rollout wrote: the path, its status, steps and outputs done, wall time, SYPD; `.dataset` opens it lazily."
-    path: Path
-    status: str
+    path: Path               # the output file
+    status: str              # 'complete' or 'partial: …' (the file's `mlscam_status`)
     steps: int               # model steps whose outputs are all in the file
     outputs: int             # time records written
     wall_seconds: float      # stepping, decoding and writing (not loading)
     sypd: float              # simulated years per wall-clock day
-    instability: Instability | None = None
+    instability: Instability | None = None   # where it went unstable; None when it did not
 
     @cached_property
-    def dataset(self) -> xr.Dataset: return xr.open_dataset(self.path)
+    def dataset(self) -> xr.Dataset:  # the output file, opened lazily with xarray (cached)
+        return xr.open_dataset(self.path)
     def __iter__(self): yield self.path; yield self.dataset
 
 class RolloutUnstable(RuntimeError):
     "A rollout stopped by the instability flag; `.instability` says where and when, `.result` is what was written."
-    def __init__(self, instability: Instability, result: RolloutResult):
+    def __init__(self,
+                 instability: Instability,  # where and when the rollout went unstable
+                 result: RolloutResult,  # what was written before it
+                ):
         super().__init__(f"rollout unstable at {instability}; the {result.outputs} outputs before it are in {result.path}")
         self.instability, self.result = instability, result
 
@@ -667,8 +733,15 @@ class _Clock:
         return RolloutResult(path, status, self.done, outputs, perf_counter() - self.start, self.sypd(), instability)
 
 # %% ../nbs/07_rollout.ipynb #5ee0814a
-def run(checkpoint, initial_state, config: RolloutConfig | None = None, *, time=0, progress: bool = True,
-        step=None, **overrides) -> RolloutResult:
+def run(checkpoint,  # path of a checkpoint or the name of a bundled model
+        initial_state,  # NetCDF/zarr file(s) or xarray Dataset holding the first state
+        config: RolloutConfig | None = None,  # rollout settings; None = defaults
+        *,
+        time=0,  # initial time: index or timestamp; a list: one forecast per time (the forecast layout)
+        progress: bool = True,  # show a progress bar with the SYPD
+        step=None,  # replaces the model step `(z, forcing, grid) → z`; None = `model.step`
+        **overrides,  # any `RolloutConfig` setting (`output`, `steps`, …), overriding `config`
+       ) -> RolloutResult:  # the output path, status and where it stopped
     "Roll `checkpoint` out from `initial_state` at `time` (a list of times: the forecast layout) as `config` says, any setting overridden by keyword; `step(z, forcing, grid) -> z` replaces the model's step."
     cfg = _settings(config, overrides)
     if step is not None and not callable(step): raise TypeError(f"step must be a function (z, forcing, grid) -> z, got {step!r}")
@@ -759,7 +832,8 @@ def _time_arg(text: str):
     try: return int(text)
     except ValueError: return text
 
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0 complete, 3 unstable, 130/143 interrupted, 1 or 2 an error
     "Console script `mlscam_rollout`: roll a checkpoint out from an initial state into a CF NetCDF file."
     p = command('mlscam_rollout', main.__doc__, epilog='A flag wins over --set, which wins over the rollout section of --config. Exit status: 0 a '
                 'complete run, 3 stopped by the instability flag, 130 Ctrl-C, 143 SIGTERM, 1 or 2 an error.')
