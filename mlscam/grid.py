@@ -15,7 +15,7 @@ import torch
 __all__ = ['GRID_KINDS', 'LON_TOLERANCE', 'LAT_WEIGHT_KINDS', 'TOKEN_OFFSETS', 'CENTRE_TOKEN', 'gaussian_latitudes',
            'wrap_longitudes', 'Grid', 'lat_bounds', 'lat_weights', 'pad_halo', 'neighbourhood_rows', 'neighbourhood',
            'patches_at', 'project_pole_rows', 'polar_filter_response', 'polar_filter', 'zonal_filter',
-           'zonal_truncation_response']
+           'zonal_filter_tensors', 'apply_zonal_filter', 'zonal_truncation_response']
 
 # %% ../nbs/01_grid.ipynb #755a60db
 GRID_KINDS = ('equiangular', 'equiangular_poles', 'gaussian')
@@ -341,19 +341,27 @@ def zonal_filter(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a
     _check_field(x, grid)
     if response.shape != (grid.nlat, grid.nlon // 2 + 1):
         raise ValueError(f'zonal_filter: response has shape {response.shape}, the grid needs {(grid.nlat, grid.nlon // 2 + 1)}')
-    rows = np.flatnonzero((response < 1).any(1))
-    if not len(rows): return x
-    parts, start = [], 0
-    for band_rows in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):   # contiguous bands: south, north
-        lo, hi = int(band_rows[0]), int(band_rows[-1]) + 1
-        parts += [x[..., start:lo, :, :]]
-        band = x[..., lo:hi, :, :]
-        spec = torch.fft.rfft(band.to(torch.promote_types(band.dtype, torch.float32)), dim=-2)    # (…, rows, m, channel)
-        r = torch.as_tensor(response[lo:hi], dtype=spec.real.dtype, device=x.device)[:, :, None]  # (rows, m, 1)
-        parts += [torch.fft.irfft(spec * r, n=grid.nlon, dim=-2).to(x.dtype)]
-        start = hi
-    parts += [x[..., start:, :, :]]
-    return torch.cat(parts, dim=-3)
+    tensors = zonal_filter_tensors(response, x.device, torch.promote_types(x.dtype, torch.float32))
+    return x if tensors is None else apply_zonal_filter(x, *tensors)
+
+def zonal_filter_tensors(response: np.ndarray,  # (lat, nlon//2 + 1) factor per row and zonal wavenumber
+                         device=None,  # where the tensors live; None = the CPU
+                         dtype=torch.float32,  # of the factors: the real dtype of the spectra they scale
+                        ) -> tuple[torch.Tensor, torch.Tensor] | None:  # (factors (lat, m, 1), rows (lat, 1, 1) bool), or None
+    "The tensors `apply_zonal_filter` takes for `response`: its factors and the mask of the rows it changes; None when it changes none."
+    changed = (np.asarray(response) < 1).any(1)                                  # (lat,)
+    if not changed.any(): return None
+    factors = torch.as_tensor(np.asarray(response), dtype=dtype, device=device)[:, :, None]
+    return factors, torch.as_tensor(changed, device=device)[:, None, None]
+
+def apply_zonal_filter(x: torch.Tensor,  # field (…, lat, lon, channel)
+                       factors: torch.Tensor,  # (lat, nlon//2 + 1, 1) factor per row and zonal wavenumber
+                       rows: torch.Tensor,  # (lat, 1, 1) bool: the rows to filter; the others are returned as they are
+                      ) -> torch.Tensor:  # filtered field, shape and dtype of `x`
+    "`zonal_filter` on tensors alone (no numpy, no data-dependent branches: what `torch.compile` traces): FFT along longitude, scale, invert."
+    spec = torch.fft.rfft(x.to(torch.promote_types(x.dtype, torch.float32)), dim=-2)    # (…, lat, m, channel)
+    y = torch.fft.irfft(spec * factors.to(spec.real.dtype), n=x.shape[-2], dim=-2).to(x.dtype)
+    return torch.where(rows, y, x)
 
 # %% ../nbs/01_grid.ipynb #1a21df53
 def zonal_truncation_response(grid: Grid,  # the grid to filter on

@@ -20,8 +20,8 @@ from fastcore.basics import patch_to
 from torch.utils.checkpoint import checkpoint
 
 from .config import ModelConfig, atomic_output
-from .grid import (CENTRE_TOKEN, neighbourhood_rows, pad_halo, polar_filter_response, project_pole_rows,
-                         zonal_filter, zonal_truncation_response)
+from .grid import (CENTRE_TOKEN, apply_zonal_filter, neighbourhood_rows, pad_halo, polar_filter_response,
+                         project_pole_rows, zonal_filter_tensors, zonal_truncation_response)
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder',
@@ -228,6 +228,12 @@ class LatentMixer(nn.Module):
         return checkpoint(self.final, x, use_reentrant=False) if ckpt else self.final(x)
 
 # %% ../nbs/05_model.ipynb #35123f62
+@torch.compiler.disable
+def _filter_tensors(model, grid, device):
+    "Made outside any compiled graph (numpy inside): the filter tensors of `model.increment_response(grid)` on `device`."
+    response = model.increment_response(grid)
+    return None if response is None else zonal_filter_tensors(response, device)
+
 class MLSCAM(nn.Module):
     "ML-SCAM: column encoder, 3×3 latent MLP-mixer stepping `z[t+1] = z[t] + delta`, state and tendency decoders."
     def __init__(self,
@@ -251,6 +257,7 @@ class MLSCAM(nn.Module):
         self.decoder = Decoder(cfg.latent, cfg.encoder_hidden, n_state, **par)
         self.tendency_decoder = TendencyDecoder(cfg.latent, cfg.encoder_hidden, n_state, **par)
         self.mixer = LatentMixer(cfg, n_forcing)
+        self._filters = {}                                                             # increment_filter's tensors
 
     def encode(self,
                x,  # normalised state (..., n_state)
@@ -323,8 +330,18 @@ class MLSCAM(nn.Module):
                  ) -> torch.Tensor:  # (b, lat, lon, D) with `grid`, (b, D) for patches
         "The increment the step adds: `delta`, zonally filtered on a global grid by `increment_response` when one is set."
         dz = self.delta(z, forcing, grid)
-        response = None if grid is None else self.increment_response(grid)
-        return dz if response is None else zonal_filter(dz, grid, response)
+        filt = None if grid is None else self.increment_filter(grid, dz.device)
+        return dz if filt is None else apply_zonal_filter(dz, *filt)
+
+    def increment_filter(self,
+                         grid,  # the global grid
+                         device,  # where the step runs
+                        ) -> tuple[torch.Tensor, torch.Tensor] | None:  # `zonal_filter_tensors` of `increment_response`, or None
+        "`increment_response(grid)` as tensors on `device`, made once per (filter settings, grid, device) and kept: a step reads tensors only, so `torch.compile` traces it."
+        if not (self.cfg.polar_filter or self.cfg.zonal_truncation): return None        # no filter: nothing to make
+        key = (self.cfg.polar_filter, self.cfg.zonal_truncation, grid.kind, grid.nlat, grid.nlon, str(device))
+        if key not in self._filters: self._filters[key] = _filter_tensors(self, grid, device)
+        return self._filters[key]
 
     def increment_response(self,
                            grid,  # the global grid

@@ -762,6 +762,7 @@ def run(checkpoint,  # path of a checkpoint or the name of a bundled model
     weights = torch.as_tensor(lat_weights(grid), dtype=torch.float32, device=dev)
     autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.precision == 'bf16')
     step = step or rm.model.step                                                      # a benchmark's fused or compiled step
+    rm.model.increment_filter(grid, dev)                                              # the filter's tensors, made before any graph
     step = torch.compile(step, fullgraph=True) if cfg.compile else step               # the grid enters as plain ints
     clock = _Clock(dt, cfg.steps * inits.sizes['time'], progress)
     outputs = None
