@@ -219,6 +219,7 @@ class TrainConfig:
     rollout_curriculum: list[list[int]] = setting([])    # [[step, K], ...]: K from that step on; [] = rollout_steps
     latent_noise: float = setting(0., '>= 0')            # global_rollout: noise on each sample's initial latent, × its per-channel spread; 0 = off
     pushforward_steps: int = setting(0, '>= 0')          # global_rollout: before the K scored steps, up to this many steps rolled out without gradient (drawn per optimiser step); 0 = off
+    pushforward_curriculum: list[list[int]] = setting([])  # [[step, P], ...]: the pushforward bound P from that step on; [] = pushforward_steps
     out_dir: str = 'runs/default'                        # checkpoints, config.yaml, logs
     init_from: str | None = None                         # checkpoint whose weights start this run
     resume: bool = False                                 # continue from out_dir's last checkpoint
@@ -235,6 +236,9 @@ class TrainConfig:
         starts = [pair[0] if len(pair) == 2 else -1 for pair in self.rollout_curriculum]
         if any(len(p) != 2 or p[0] < 0 or p[1] < 1 for p in self.rollout_curriculum) or starts != sorted(starts):
             yield 'rollout_curriculum', f'expected [[step, K], ...] with step >= 0 ascending and K >= 1, got {self.rollout_curriculum}'
+        starts = [pair[0] if len(pair) == 2 else -1 for pair in self.pushforward_curriculum]
+        if any(len(p) != 2 or p[0] < 0 or p[1] < 0 for p in self.pushforward_curriculum) or starts != sorted(starts):
+            yield 'pushforward_curriculum', f'expected [[step, P], ...] with step >= 0 ascending and P >= 0, got {self.pushforward_curriculum}'
 
 # %% ../nbs/00_config.ipynb #7fa0c3e3
 @section

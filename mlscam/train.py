@@ -29,10 +29,10 @@ from .model import MLSCAM, Checkpoint
 # %% auto #0
 __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
            'perturb_initial_latent', 'pushforward_latent', 'pushforward_at', 'rollout_outputs', 'single_column_outputs',
-           'ForecastStep', 'rollout_loss', 'rollout_steps_at', 'max_rollout_steps', 'squared_error_sums',
-           'rmse_per_variable', 'DistributedContext', 'setup_distributed', 'MetricsLog', 'read_metrics', 'TrainingData',
-           'split_times', 'window_starts', 'build_data', 'claim_run_dir', 'WholeBatches', 'Trainer', 'train', 'main',
-           'spawn_local']
+           'ForecastStep', 'rollout_loss', 'scheduled', 'rollout_steps_at', 'max_rollout_steps', 'window_steps',
+           'squared_error_sums', 'rmse_per_variable', 'DistributedContext', 'setup_distributed', 'MetricsLog',
+           'read_metrics', 'TrainingData', 'split_times', 'window_starts', 'build_data', 'claim_run_dir',
+           'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
 def seed_everything(seed: int) -> None:
@@ -201,18 +201,25 @@ def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_wei
     return total, terms
 
 # %% ../nbs/06_train.ipynb #02010ce4
+def scheduled(step: int, value: int, curriculum=None) -> int:
+    "The value of a `[[start, value], ...]` schedule at optimizer step `step` (0-based): `value` before its first start."
+    for start, v in sorted(curriculum or []):
+        if step >= start: value = v
+    return int(value)
+
 def rollout_steps_at(step: int, mode: str, rollout_steps: int = 1, curriculum=None) -> int:
     "Latent steps to unroll at optimizer step `step` (0-based)."
-    if mode != 'global_rollout': return 1
-    k = rollout_steps
-    for start, steps in sorted(curriculum or []):
-        if step >= start: k = steps
-    return int(k)
+    return scheduled(step, rollout_steps, curriculum) if mode == 'global_rollout' else 1
 
 def max_rollout_steps(mode: str, rollout_steps: int = 1, curriculum=None, pushforward: int = 0) -> int:
     "The largest number of latent steps a run will unroll, `pushforward` unscored ones included (what the dataset must deliver)."
     if mode != 'global_rollout': return 1
     return int(max([rollout_steps] + [k for _, k in (curriculum or [])])) + int(pushforward)
+
+def window_steps(tc) -> int:
+    "Latent steps a training window of `TrainConfig` `tc` must hold: the largest K of its curriculum plus the largest pushforward bound."
+    p = max([tc.pushforward_steps] + [v for _, v in tc.pushforward_curriculum]) if tc.mode == 'global_rollout' else 0
+    return max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, p)
 
 # %% ../nbs/06_train.ipynb #7949fae3
 def squared_error_sums(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
@@ -394,7 +401,7 @@ def _global_data(cfg: Config, normalizer, is_main: bool, progress: bool = False)
     tc, dc = cfg.train, cfg.data
     ds = _open_training_files(cfg)
     layout = ColumnLayout.from_dataset(ds, dc)
-    k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps)
+    k = window_steps(tc)
     train_t, val_t = split_times(ds.time.values, dc.train_times, dc.val_times, min_val=k + 1)
     time_step = str(time_step_of(ds))
     if normalizer is None:                     # the training times may have gaps (a validation period inside)
@@ -409,7 +416,7 @@ def build_data(cfg: Config, normalizer=None, is_main: bool = True, progress: boo
     tc, dc = cfg.train, cfg.data
     part = _single_column_data if tc.mode == 'single_column' else _global_data
     train, val, layout, normalizer, grid, time_step = part(cfg, normalizer, is_main, progress)
-    window = 2 if tc.mode == 'single_column' else max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps) + 1
+    window = 2 if tc.mode == 'single_column' else window_steps(tc) + 1
     for name, subset in (('training', train), ('validation', val)):
         if len(subset) == 0:
             raise ValueError(f'no {name} samples: data.train_times={dc.train_times}, data.val_times={dc.val_times} '
@@ -565,7 +572,8 @@ class Trainer:
         "One optimizer step on `batch` with `steps` latent steps → logged values (terms averaged over ranks)."
         self.net.train()
         tc = self.cfg.train
-        p = pushforward_at(self.step, tc.seed, tc.pushforward_steps) if tc.mode == 'global_rollout' else 0
+        p = pushforward_at(self.step, tc.seed, scheduled(self.step, tc.pushforward_steps, tc.pushforward_curriculum)) \
+            if tc.mode == 'global_rollout' else 0
         _, (loss, terms) = self._forward(self.net, self._to_device(batch), steps, p)
         names = list(terms)
         values = self.ctx.all_reduce_mean(torch.stack([terms[n].float() for n in names]))

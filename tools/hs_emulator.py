@@ -38,7 +38,7 @@ from mlscam.config import config_from_dict
 from mlscam.data import Normalizer, forcing_columns, load_stats, save_stats
 from mlscam.model import Checkpoint
 from mlscam.ensemble import EnsemblePatches, EnsembleWindows, ensemble_stats, simulate_ensemble
-from mlscam.train import Trainer, TrainingData, max_rollout_steps
+from mlscam.train import Trainer, TrainingData, max_rollout_steps, window_steps
 
 
 def _stage_cfg(cfg, stage: dict, out: Path):
@@ -291,7 +291,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
         if left < 30: print(f"stage {stage['name']}: no time left ({left:.0f} s)"); break
         tc = scfg.train
         k = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum)          # scored steps (validation)
-        pushed = max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, tc.pushforward_steps)   # + unscored
+        pushed = window_steps(tc)                                                         # + unscored
         if scfg.train.mode == 'single_column':
             train = EnsemblePatches(ens, normalizer, n=stage['patches'], members=train_members, seed=scfg.train.seed,
                                     weighting=stage.get('weighting', 'area'))
