@@ -23,7 +23,7 @@ from .model import Checkpoint
 
 # %% auto #0
 __all__ = ['PRETRAINED_DIR', 'INDEX_FILE', 'NAME_PATTERN', 'read_index', 'available', 'checkpoint', 'resolve', 'weights_only',
-           'sha256_of', 'bundle', 'initial_state', 'demo']
+           'sha256_of', 'bundle', 'initial_state', 'demo_plan', 'demo']
 
 # %% ../nbs/15_pretrained.ipynb #c75fbe0c
 PRETRAINED_DIR = Path(mlscam.__file__).resolve().parent / 'assets' / 'pretrained'   # the bundled files and index.json
@@ -134,6 +134,16 @@ def initial_state(name: str, folder=None) -> tuple[Path, SimConfig]:
     return path, config_from_dict({'sim': entry['sim']}).sim
 
 # %% ../nbs/15_pretrained.ipynb #3be9d1a4
+def demo_plan(days: int,  # days to forecast
+              decode_hours: int,  # hours between decoded (and scored) states
+              dt_minutes: float,  # the model's time step in minutes
+             ) -> tuple[int, int, int]:  # (days to simulate, model steps, decode every this many steps)
+    "What `demo` simulates and steps: the truth's outputs start at the initial time, so it needs one day more than the forecast's last valid time."
+    every = int(round(60 * decode_hours / dt_minutes))
+    if every < 1 or abs(every * dt_minutes - 60 * decode_hours) > 1e-6:
+        raise ValueError(f'demo: decode_hours={decode_hours} is not a whole number of {dt_minutes:g}-minute model steps')
+    return days + 1, int(round(days * 1440 / dt_minutes)), every
+
 def demo(name: str = 'heldsuarez-t42', days: int = 2, out_dir=None, decode_hours: int = 3, progress: bool = True):
     "Forecast `days` from the held-out state shipped with `name`, against the simulator's truth, reported → `ReportResult`."
     from mlscam.report import report
@@ -141,13 +151,12 @@ def demo(name: str = 'heldsuarez-t42', days: int = 2, out_dir=None, decode_hours
     from mlscam.simulate import simulate
     state, cfg = initial_state(name)
     out = Path(out_dir or tempfile.mkdtemp(prefix=f'mlscam-{name}-'))
-    truth = simulate(dataclasses.replace(cfg, days=days, output_interval_minutes=60 * decode_hours), out / 'truth.nc',
-                     progress=progress, spun_up=state)
     dt_minutes = pd.Timedelta(Checkpoint.load(checkpoint(name)).time_step).total_seconds() / 60
-    every = int(round(60 * decode_hours / dt_minutes))
+    sim_days, steps, every = demo_plan(days, decode_hours, dt_minutes)
+    truth = simulate(dataclasses.replace(cfg, days=sim_days, output_interval_minutes=60 * decode_hours), out / 'truth.nc',
+                     progress=progress, spun_up=state)
     try:
-        res = run(name, truth, steps=int(days * 1440 / dt_minutes), decode_every=every, output=out / 'rollout.nc',
-                  overwrite=True, progress=progress)
+        res = run(name, truth, steps=steps, decode_every=every, output=out / 'rollout.nc', overwrite=True, progress=progress)
     except RolloutUnstable as e:                             # keep what was written before the trip, and say so
         print(f'{name}: {e}'); res = e.result
     return report([str(res.path)], str(truth), out / 'report', progress=progress)
