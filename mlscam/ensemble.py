@@ -28,7 +28,8 @@ __all__ = ['STATE_VARIABLES', 'geopotential_matrix', 'QuantisedStates', 'ensembl
            'simulate_ensemble', 'ensemble_stats', 'EnsembleWindows', 'EnsemblePatches']
 
 # %% ../nbs/13_ensemble.ipynb #f39d73f3
-def geopotential_matrix(sigma) -> np.ndarray:
+def geopotential_matrix(sigma,  # (level,) full sigma levels, ascending
+                       ) -> np.ndarray:  # (level, level) matrix, Φ in m² s⁻² per K of T
     "The (level, level) matrix `M` with `Φ = M @ T` for hydrostatic geopotential on full `sigma` levels (flat planet)."
     sigma = np.asarray(sigma, dtype=np.float64)
     return hydrostatic_geopotential(np.eye(len(sigma)), sigma, axis=0)      # (level, level)
@@ -36,15 +37,24 @@ def geopotential_matrix(sigma) -> np.ndarray:
 # %% ../nbs/13_ensemble.ipynb #c8f7be6a
 class QuantisedStates:
     "States `(member, time, lat, lon, channel)` as int16 codes with a per-channel affine map `x = offset + scale · code`."
-    def __init__(self, shape, names, odd_channels=(), device='cpu'):
+    def __init__(self,
+                 shape,  # (member, time, lat, lon, channel)
+                 names,  # channel names (for error messages)
+                 odd_channels=(),  # vector channels, whose range is kept symmetric about 0
+                 device='cpu',  # device of the int16 codes
+                ):
         self.shape, self.names, self.odd = tuple(shape), list(names), list(odd_channels)
         self.codes = torch.empty(self.shape, dtype=torch.int16, device=device)   # (member, time, lat, lon, channel)
         self.offset = self.scale = None
 
     @property
-    def device(self): return self.codes.device
+    def device(self) -> torch.device:  # where the codes are
+        return self.codes.device
 
-    def set_range(self, x: torch.Tensor, margin: float = 4.):
+    def set_range(self,
+                  x: torch.Tensor,  # sample states (..., channel), physical units
+                  margin: float = 4.,  # factor on the half-width of the sample range
+                 ):
         "Fix each channel's map from sample `x` (..., channel): centre of its range, half-width × `margin` (vectors centred at 0)."
         flat = x.reshape(-1, x.shape[-1]).double()
         lo, hi = flat.min(0).values, flat.max(0).values                      # (channel,)
@@ -56,11 +66,15 @@ class QuantisedStates:
         self.offset, self.scale = centre.to(self.device), (half / 32767).to(self.device)
 
     @property
-    def max_error(self) -> torch.Tensor:
+    def max_error(self) -> torch.Tensor:  # (channel,) in physical units
         "Largest quantisation error per channel (half a step), `(channel,)`."
         return self.scale / 2
 
-    def put(self, members, t0: int, x: torch.Tensor):
+    def put(self,
+            members,  # member index, slice or indices (first dim)
+            t0: int,  # first time index
+            x: torch.Tensor,  # (members, time, lat, lon, channel) physical states
+           ):
         "Store `x` (members, time, lat, lon, channel) at times `t0 …`; an error names a channel whose value is out of range."
         q = torch.round((x.to(self.device).double() - self.offset) / self.scale)  # (members, time, lat, lon, channel)
         over = q.abs().amax(dim=(0, 1, 2, 3)) > 32767
@@ -72,18 +86,25 @@ class QuantisedStates:
                              f"{float(self.offset[c] + 32767 * self.scale[c]):.6g}); set a larger margin")
         self.codes[members, t0:t0 + x.shape[1]] = q.to(torch.int16)
 
-    def decode(self, codes: torch.Tensor) -> torch.Tensor:
+    def decode(self,
+               codes: torch.Tensor,  # int16 codes (..., channel)
+              ) -> torch.Tensor:  # float32 physical values, the shape of `codes`
         "float32 values of `codes` (..., channel)."
         return (codes.double() * self.scale + self.offset).float()
 
-    def get(self, members, times) -> torch.Tensor:
+    def get(self,
+            members,  # member index or indices (anything that indexes dim 0)
+            times,  # time index or indices
+           ) -> torch.Tensor:  # float32 states (..., lat, lon, channel), physical units
         "float32 states at `members` and `times` (anything that indexes the first two dimensions)."
         return self.decode(self.codes[members, times])
 
 # %% ../nbs/13_ensemble.ipynb #00f77682
 STATE_VARIABLES = ('temperature', 'u_component_of_wind', 'v_component_of_wind', 'geopotential')
 
-def ensemble_layout(sigma, forcings=('sin_lat', 'cos_lat')) -> ColumnLayout:
+def ensemble_layout(sigma,  # (level,) sigma levels
+                    forcings=('sin_lat', 'cos_lat'),  # forcing channels (computed forcings of `mlscam.data`)
+                   ) -> ColumnLayout:  # the layout: 4 level variables × levels + surface pressure
     "The column layout of an ensemble: T, u, v, geopotential on the sigma levels, surface pressure, `forcings`."
     units = {v: VARIABLE_ATTRS[v]['units'] for v in STATE_VARIABLES + ('surface_pressure',)}
     return ColumnLayout(list(STATE_VARIABLES), np.asarray(sigma, dtype=np.float64), ['surface_pressure'], list(forcings), units)
@@ -91,26 +112,32 @@ def ensemble_layout(sigma, forcings=('sin_lat', 'cos_lat')) -> ColumnLayout:
 @dataclass
 class Ensemble:
     "Held–Suarez runs in memory: `states` (member, time, lat, lon, channel), their layout, coordinates and seeds."
-    states: QuantisedStates
-    layout: ColumnLayout
-    lat: np.ndarray
-    lon: np.ndarray
+    states: QuantisedStates        # (member, time, lat, lon, channel), int16-quantised
+    layout: ColumnLayout           # the channels of the states and the forcings
+    lat: np.ndarray                # (lat,) degrees, ascending
+    lon: np.ndarray                # (lon,) degrees in [0, 360)
     times: pd.DatetimeIndex        # (time,) valid times, the same for every member
-    seeds: list[int]
-    cfg: SimConfig
+    seeds: list[int]               # the seed of each member
+    cfg: SimConfig                 # the simulation settings
 
     @property
-    def grid(self) -> Grid: return Grid.from_coords(self.lat, self.lon)
+    def grid(self) -> Grid:  # the grid of `lat`, `lon`
+        return Grid.from_coords(self.lat, self.lon)
     @property
-    def members(self) -> int: return self.states.shape[0]
+    def members(self) -> int:  # number of members
+        return self.states.shape[0]
     @property
-    def time_step(self) -> pd.Timedelta: return pd.Timedelta(minutes=self.cfg.output_interval_minutes)
+    def time_step(self) -> pd.Timedelta:  # the output interval
+        return pd.Timedelta(minutes=self.cfg.output_interval_minutes)
 
-    def coords(self) -> xr.Dataset:
+    def coords(self) -> xr.Dataset:  # coordinates only: time, lat, lon
         "A dataset of the ensemble's coordinates only (time, lat, lon), e.g. for `forcing_columns`."
         return xr.Dataset(coords=dict(time=self.times, lat=('lat', self.lat), lon=('lon', self.lon)))
 
-    def dataset(self, member: int, times=slice(None)) -> xr.Dataset:
+    def dataset(self,
+                member: int,  # member index
+                times=slice(None),  # time indices (slice or array); all by default
+               ) -> xr.Dataset:  # canonical (time, level, lat, lon) Dataset with CF attributes
         "Member `member` at `times` (time indices) as a canonical dataset, for `rollout.run` and the report."
         template = xr.Dataset(coords=dict(time=self.times[times], level=('level', self.layout.levels),
                                           lat=('lat', self.lat), lon=('lon', self.lon)))
@@ -141,7 +168,9 @@ def _columns(frames: dict, phi_matrix: torch.Tensor) -> torch.Tensor:
     blocks = [b.permute(0, 1, 3, 4, 2) for b in blocks]                      # each (member, time, lat, lon, level)
     return torch.cat(blocks + [frames['surface_pressure'].float()[..., None]], -1)
 
-def spinup_cache_path(cfg: SimConfig, seeds) -> Path:
+def spinup_cache_path(cfg: SimConfig,  # the simulation config
+                      seeds,  # the seeds of the runs
+                     ) -> Path:  # the .npz cache file (may not exist)
     "Where the spun-up states of runs `seeds` of `cfg` are cached: `<cache>/spinup-T42-L20-<hash>.npz` (`$MLSCAM_CACHE` wins)."
     params = {k: v for k, v in simulation_parameters(cfg).items() if k not in ('days', 'seed')}
     params.update(seeds=[int(s) for s in seeds], format_version=FORMAT_VERSION)
@@ -149,8 +178,14 @@ def spinup_cache_path(cfg: SimConfig, seeds) -> Path:
     root = Path(os.environ.get('MLSCAM_CACHE') or cfg.cache_dir).expanduser()
     return root / f'spinup-{cfg.resolution}-L{cfg.levels}-{digest}.npz'
 
-def simulate_ensemble(cfg: SimConfig | None = None, members: int = 2, seeds=None, device=None, margin: float = 4.,
-                      progress: bool = True, cache: bool = True) -> Ensemble:
+def simulate_ensemble(cfg: SimConfig | None = None,  # simulation settings; None = defaults
+                      members: int = 2,  # number of runs when `seeds` is None
+                      seeds=None,  # seeds of the runs (distinct); None = `cfg.seed + m`
+                      device=None,  # where the states are kept; None = 'cuda' if available
+                      margin: float = 4.,  # quantisation range: factor on the first day's half-range
+                      progress: bool = True,  # show a progress bar (days)
+                      cache: bool = True,  # read/write the spun-up states at `spinup_cache_path`
+                     ) -> Ensemble:  # the runs, (member, time, lat, lon, channel) int16-quantised
     "Run Held–Suarez simulations of `seeds` (default `cfg.seed + m`, m < `members`) together; keep their output on `device`."
     os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')          # leave the GPU's memory to torch
     import jax, jax.numpy as jnp
@@ -206,7 +241,11 @@ def simulate_ensemble(cfg: SimConfig | None = None, members: int = 2, seeds=None
     return Ensemble(store, layout, model.lat, model.lon, times, seeds, cfg)
 
 # %% ../nbs/13_ensemble.ipynb #8f04207e
-def ensemble_stats(ens: Ensemble, members=None, every: int = 1, chunk: int = 48) -> xr.Dataset:
+def ensemble_stats(ens: Ensemble,  # the ensemble
+                   members=None,  # members to use; None = all
+                   every: int = 1,  # use every n-th time
+                   chunk: int = 48,  # times read at once (memory)
+                  ) -> xr.Dataset:  # statistics Dataset as `mlscam.data.compute_stats` writes
     "Normalisation statistics of `members` (default all) in the format of `mlscam.data.compute_stats`."
     from mlscam.data import stats_dataset
     members = list(range(ens.members)) if members is None else [int(m) for m in members]
@@ -255,7 +294,14 @@ class _EnsembleData(torch.utils.data.Dataset):
 
 class EnsembleWindows(_EnsembleData):
     "Windows of `steps + 1` consecutive normalised states of one member: batch → dict(state=(b, K+1, lat, lon, C), forcing, time)."
-    def __init__(self, ens: Ensemble, normalizer: Normalizer, steps: int = 1, members=None, times=None, stride: int = 1):
+    def __init__(self,
+                 ens: Ensemble,  # the ensemble
+                 normalizer: Normalizer,  # normaliser of the state and forcing channels
+                 steps: int = 1,  # K: steps per window (K + 1 states)
+                 members=None,  # members to draw from; None = all
+                 times=None,  # time index range (slice or (start, stop)); None = all
+                 stride: int = 1,  # time steps between window starts
+                ):
         super().__init__(ens, normalizer, members, times)
         self.steps, self.stride = int(steps), int(stride)
         if self.steps < 1 or self.stride < 1: raise ValueError(f'EnsembleWindows: steps and stride must be >= 1, got {steps}, {stride}')
@@ -266,7 +312,9 @@ class EnsembleWindows(_EnsembleData):
 
     def __len__(self): return len(self.members) * len(self.starts)
 
-    def batch(self, indices) -> dict:
+    def batch(self,
+              indices,  # window indices in [0, len)
+             ) -> dict:  # state (b, K+1, lat, lon, C), forcing (b, K+1, lat, lon, F), time (b,)
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(idx) and (idx.min() < 0 or idx.max() >= len(self)): raise IndexError(f'EnsembleWindows: index out of range [0, {len(self)})')
         dev = self.ens.states.device
@@ -277,8 +325,15 @@ class EnsembleWindows(_EnsembleData):
 
 class EnsemblePatches(_EnsembleData):
     "`n` 3×3 patches at seeded random (member, time, column), rows ∝ area (`weighting='area'`) or uniform ('row'): batch → the keys of `ColumnDataset.batch`."
-    def __init__(self, ens: Ensemble, normalizer: Normalizer, n: int, members=None, times=None, seed: int = 0,
-                 weighting: str = 'area'):
+    def __init__(self,
+                 ens: Ensemble,  # the ensemble
+                 normalizer: Normalizer,  # normaliser of the state and forcing channels
+                 n: int,  # number of patches
+                 members=None,  # members to draw from; None = all
+                 times=None,  # time index range (slice or (start, stop)); None = all
+                 seed: int = 0,  # seed of the draw
+                 weighting: str = 'area',  # 'area': rows ∝ area; 'row': every row alike
+                ):
         super().__init__(ens, normalizer, members, times)
         if self.t1 - self.t0 < 2: raise ValueError('EnsemblePatches: need at least 2 times')
         t, i, j = sample_columns(int(n), ens.grid, self.t1 - self.t0 - 1, seed, weighting)
@@ -287,7 +342,9 @@ class EnsemblePatches(_EnsembleData):
 
     def __len__(self): return len(self.index)
 
-    def batch(self, indices) -> dict:
+    def batch(self,
+              indices,  # patch indices in [0, n)
+             ) -> dict:  # patch, forcing, target, target_patch, target_forcing, index
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(idx) and (idx.min() < 0 or idx.max() >= len(self)): raise IndexError(f'EnsemblePatches: index out of range [0, {len(self)})')
         dev, (_, nt, nlat, nlon, nc) = self.ens.states.device, self.ens.states.shape

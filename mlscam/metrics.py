@@ -23,7 +23,9 @@ __all__ = ['SPATIAL_DIMS', 'CLIMATOLOGY_KINDS', 'METRICS', 'METRIC_DEFINITIONS',
 SPATIAL_DIMS = ('lat', 'lon')
 
 
-def check_spatial(x, where: str):
+def check_spatial(x,  # Dataset or DataArray to check
+                  where: str,  # what the error message names
+                 ):
     "Raise unless `x` has `lat` (ascending) and `lon` (in [0, 360) up to `LON_TOLERANCE`) dims."
     missing = [d for d in SPATIAL_DIMS if d not in x.dims]
     if missing: raise ValueError(f"{where}: no {missing} dim(s); dims are {tuple(x.dims)} (canonical: time, level, lat, lon)")
@@ -34,18 +36,21 @@ def check_spatial(x, where: str):
         raise ValueError(f"{where}: lon must lie in [0, 360), got {lon.min():g} … {lon.max():g}; "
                          "use mlscam.metrics.lon_0_360(x)")
 
-def lon_0_360(x):
+def lon_0_360(x,  # Dataset or DataArray; returned as is without a `lon` dim
+             ) -> xr.Dataset | xr.DataArray:  # `x` with `lon` in [0, 360), ascending
     "`x` with longitudes wrapped into [0, 360) and sorted; values within `LON_TOLERANCE` of 0 or 360 become 0."
     if 'lon' not in x.dims: return x
     lon = wrap_longitudes(x['lon'].values)
     return x.assign_coords(lon=x['lon'].copy(data=lon.astype(x['lon'].dtype))).sortby('lon')
 
-def lat_weight_array(x) -> xr.DataArray:
+def lat_weight_array(x,  # Dataset or DataArray with `lat` (ascending) and `lon` ([0, 360)) dims
+                    ) -> xr.DataArray:  # (lat,) weights, mean 1
     "Latitude weights (mean 1, WeatherBench2) as a DataArray on the `lat` of `x`."
     check_spatial(x, 'lat_weight_array')
     return xr.DataArray(lat_weights(x['lat'].values), dims='lat', coords={'lat': x['lat']}, name='lat_weight')
 
-def global_mean(x):
+def global_mean(x,  # Dataset or DataArray with `lat` (ascending) and `lon` ([0, 360)) dims
+               ) -> xr.Dataset | xr.DataArray:  # latitude-weighted mean over (lat, lon); NaN where `x` has a NaN
     "Latitude-weighted mean over `(lat, lon)` of a DataArray or Dataset, keeping every other dim (e.g. time: drift)."
     return x.weighted(lat_weight_array(x)).mean(SPATIAL_DIMS, skipna=False)   # a hole is NaN, not skipped
 
@@ -60,7 +65,11 @@ def _describe(index) -> str:
     v = np.asarray(index)
     return f"{len(v)} values {v[0]} … {v[-1]}" if len(v) else "no values"
 
-def check_pair(pred, truth, where: str, skip: Sequence[str] = ()):
+def check_pair(pred,  # prediction: Dataset or DataArray
+               truth,  # truth: Dataset or DataArray
+               where: str,  # what the error message names
+               skip: Sequence[str] = (),  # dims whose indexes may differ (e.g. `time` of two periods)
+              ):
     "Raise unless the variables of `pred` are in `truth` and every shared index (except `skip`) is identical."
     if isinstance(pred, xr.Dataset):
         have = set(truth.data_vars) if isinstance(truth, xr.Dataset) else set()
@@ -73,7 +82,8 @@ def check_pair(pred, truth, where: str, skip: Sequence[str] = ()):
             raise ValueError(f"{where}: the prediction and the truth differ along {d!r} (prediction: {_describe(a)}; "
                              f"truth: {_describe(b)}); use align_forecast, or select matching {d!r} first")
 
-def init_and_lead(rollout: xr.Dataset) -> xr.Dataset:
+def init_and_lead(rollout: xr.Dataset,  # a rollout with `time`, or `lead_time` (and `init_time`) dims
+                 ) -> xr.Dataset:  # (init_time, lead_time, ...) layout
     "The rollout as `(init_time, lead_time, ...)` from any of the three accepted layouts."
     dims = rollout.dims
     if 'lead_time' in dims:
@@ -104,7 +114,9 @@ def _select_levels(x: xr.Dataset, levels, where: str) -> xr.Dataset:
                          f"(available: {list(have)})")
     return x.sel(level=np.asarray(levels), method='nearest').assign_coords(level=np.asarray(levels))
 
-def align_forecast(rollout, truth) -> tuple:
+def align_forecast(rollout,  # a rollout: Dataset/DataArray with `time`, or (`init_time`,) `lead_time` dims
+                   truth,  # the truth: Dataset/DataArray with a `time` dim, on the rollout's grid
+                  ) -> tuple:  # (pred, target), both (init_time, lead_time, ...) with `valid_time`
     "The rollout as `(init_time, lead_time, ...)` and the truth at its valid times and levels: `(pred, target)`."
     rollout, was_array = _as_dataset(rollout, 'rollout')
     truth, _ = _as_dataset(truth, 'truth')
@@ -146,23 +158,38 @@ def _time_mean(x, time_dim):
     dims = [d for d in ([time_dim] if isinstance(time_dim, str) else time_dim) if d in x.dims]
     return x.mean(dims, skipna=False) if dims else x
 
-def rmse(pred, truth, time_dim=None, sqrt_before_mean: bool = False):
+def rmse(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+         truth,  # truth on the same indexes as `pred`
+         time_dim=None,  # dim or dims (e.g. `init_time`) to average over; None = none
+         sqrt_before_mean: bool = False,  # mean of each time's RMSE instead of the root of the mean MSE
+        ) -> xr.Dataset | xr.DataArray:  # RMSE in the units of `pred`, per remaining index
     "Latitude-weighted RMSE, the root taken after the mean over `time_dim` (WB2); `sqrt_before_mean`: the mean of each time's RMSE."
     check_pair(pred, truth, 'rmse')
     mse = global_mean((pred - truth) ** 2)                      # one value per time (and level, ...)
     return _time_mean(mse ** 0.5, time_dim) if sqrt_before_mean else _time_mean(mse, time_dim) ** 0.5
 
-def bias(pred, truth, time_dim=None):
+def bias(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+         truth,  # truth on the same indexes as `pred`
+         time_dim=None,  # dim or dims (e.g. `init_time`) to average over; None = none
+        ) -> xr.Dataset | xr.DataArray:  # mean of pred − truth in its units, per remaining index
     "Latitude-weighted mean error, pred − truth, averaged over `time_dim`."
     check_pair(pred, truth, 'bias')
     return _time_mean(global_mean(pred - truth), time_dim)
 
-def mae(pred, truth, time_dim=None):
+def mae(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+        truth,  # truth on the same indexes as `pred`
+        time_dim=None,  # dim or dims (e.g. `init_time`) to average over; None = none
+       ) -> xr.Dataset | xr.DataArray:  # mean |pred − truth| in its units, per remaining index
     "Latitude-weighted mean absolute error, averaged over `time_dim`."
     check_pair(pred, truth, 'mae')
     return _time_mean(global_mean(abs(pred - truth)), time_dim)
 
-def acc(pred, truth, clim, time_dim=None, centered: bool = False):
+def acc(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+        truth,  # truth on the same indexes as `pred`
+        clim,  # climatology on the indexes of `pred` (e.g. `climatology_forecast`)
+        time_dim=None,  # dim or dims (e.g. `init_time`) to average over; None = none
+        centered: bool = False,  # subtract each anomaly's global mean first (WB2 default: False)
+       ) -> xr.Dataset | xr.DataArray:  # correlation in [−1, 1]
     "Anomaly correlation per time of pred − clim and truth − clim over the grid (WB2: uncentred), averaged over `time_dim`."
     check_pair(pred, truth, 'acc'); check_pair(pred, clim, 'acc (climatology)')
     pred_anom, truth_anom = pred - clim, truth - clim
@@ -173,7 +200,9 @@ def acc(pred, truth, clim, time_dim=None, centered: bool = False):
 # %% ../nbs/08_metrics.ipynb #416041b9
 CLIMATOLOGY_KINDS = ('auto', 'dayofyear_hour', 'hour', 'mean')
 
-def climatology(ds, by: str = 'auto'):
+def climatology(ds,  # Dataset or DataArray with a `time` dim
+                by: str = 'auto',  # 'dayofyear_hour', 'hour', 'mean'; 'auto': the first if ≥ 365 days, else mean
+               ) -> xr.Dataset | xr.DataArray:  # the mean, with `dayofyear`, `hour` dims or neither
     "Mean of `ds` by day of year and hour (`'dayofyear_hour'`), by hour, or over all times (`'mean'`); `'auto'` picks."
     if by not in CLIMATOLOGY_KINDS: raise ValueError(f"climatology: by={by!r} is not one of {CLIMATOLOGY_KINDS}")
     if 'time' not in ds.dims: raise ValueError(f"climatology: the data has no 'time' dim (dims: {tuple(ds.dims)})")
@@ -189,7 +218,9 @@ def _valid_times(valid_times) -> xr.DataArray:
     t = pd.DatetimeIndex(np.atleast_1d(np.asarray(valid_times)))
     return xr.DataArray(t, dims='time', coords={'time': t})
 
-def climatology_forecast(clim, valid_times):
+def climatology_forecast(clim,  # a `climatology` result
+                         valid_times,  # times, or a DataArray of times such as `pred.valid_time`
+                        ) -> xr.Dataset | xr.DataArray:  # the climatology at each valid time, on their dims
     "The climatology at `valid_times` (times, or a DataArray of times such as `pred.valid_time`, whose dims it takes)."
     vt = _valid_times(valid_times)
     keys = {k: getattr(vt.dt, k) for k in ('dayofyear', 'hour') if k in clim.dims}
@@ -202,7 +233,10 @@ def climatology_forecast(clim, valid_times):
     return (out + xr.zeros_like(vt, dtype=np.int8)).assign_coords(vt.coords)   # broadcast each variable to vt's dims
 
 # %% ../nbs/08_metrics.ipynb #0b192605
-def persistence_forecast(truth, init_time, lead_times):
+def persistence_forecast(truth,  # Dataset or DataArray with a `time` dim
+                         init_time,  # one initial time or many, all in `truth`
+                         lead_times,  # lead times (timedeltas)
+                        ) -> xr.Dataset | xr.DataArray:  # ([init_time,] lead_time, ...): the state at init
     "The truth at `init_time` (one time or many) repeated for each of `lead_times`: `([init_time,] lead_time, ...)`."
     init = np.asarray(init_time, dtype=truth['time'].dtype)
     lead = pd.to_timedelta(np.atleast_1d(lead_times)).values
@@ -213,13 +247,16 @@ def persistence_forecast(truth, init_time, lead_times):
     out = state.expand_dims(lead_time=lead).transpose('init_time', 'lead_time', ...)
     return out.isel(init_time=0) if init.ndim == 0 else out
 
-def forecast_valid_times(rollout) -> xr.DataArray:
+def forecast_valid_times(rollout,  # a rollout: Dataset/DataArray with `time`, or (`init_time`,) `lead_time` dims
+                        ) -> xr.DataArray:  # (init_time, lead_time) valid times
     "The valid times `init_time + lead_time` of a rollout in any accepted layout, `(init_time, lead_time)`."
     ds, _ = _as_dataset(rollout)
     pred = init_and_lead(ds)
     return (pred['init_time'] + pred['lead_time']).rename('valid_time')
 
-def climatology_forecast_like(clim, rollout):
+def climatology_forecast_like(clim,  # a `climatology` result
+                              rollout,  # a rollout: Dataset/DataArray with `time`, or (`init_time`,) `lead_time` dims
+                             ) -> xr.Dataset | xr.DataArray:  # (init_time, lead_time, ...)
     "The climatology forecast on the init and lead times of `rollout`: `(init_time, lead_time, ...)`."
     return climatology_forecast(clim, forecast_valid_times(rollout))
 
@@ -232,7 +269,12 @@ METRIC_DEFINITIONS = dict(                                       # what each nam
     mae='mean over init times of the latitude-weighted mean absolute error',
     acc='mean over init times of the uncentred latitude-weighted anomaly correlation (WB2)')
 
-def skill(rollout, truth, clim=None, metrics: Sequence[str] = METRICS, centered_acc: bool = False) -> xr.Dataset:
+def skill(rollout,  # a rollout: Dataset/DataArray with `time`, or (`init_time`,) `lead_time` dims
+          truth,  # the truth: Dataset/DataArray with a `time` dim, on the rollout's grid
+          clim=None,  # climatology of the training data (`climatology`); needed for 'acc'
+          metrics: Sequence[str] = METRICS,  # names from `METRIC_DEFINITIONS`
+          centered_acc: bool = False,  # centred instead of WB2's uncentred ACC
+         ) -> xr.Dataset:  # (metric, lead_time, ...) scores; a DataArray if `rollout` is one
     "RMSE (WB2: root after the mean), bias, MAE and ACC per variable, level and lead time over init times: `(metric, lead_time, ...)`."
     unknown = [m for m in metrics if m not in METRIC_DEFINITIONS]
     if unknown or not len(metrics):
@@ -259,7 +301,11 @@ def skill(rollout, truth, clim=None, metrics: Sequence[str] = METRICS, centered_
     return out
 
 # %% ../nbs/08_metrics.ipynb #b1c599c3
-def ccc(pred, truth, dim, weights: xr.DataArray | None = None):
+def ccc(pred,  # prediction: Dataset or DataArray
+        truth,  # truth, broadcastable to `pred`
+        dim,  # dim or dims to correlate over
+        weights: xr.DataArray | None = None,  # weights along `dim` (e.g. `lat_weight_array`); None = equal
+       ) -> xr.Dataset | xr.DataArray:  # CCC in [−1, 1], per other index
     "Concordance correlation coefficient of `pred` and `truth` over `dim` (optionally `weights`-weighted), per other index."
     dims = [dim] if isinstance(dim, str) else list(dim)
     missing = [d for d in dims if d not in pred.dims]
@@ -272,32 +318,49 @@ def ccc(pred, truth, dim, weights: xr.DataArray | None = None):
     covariance = mean(pred * truth) - mu_pred * mu_truth
     return 2 * covariance / (mean(pred ** 2) + mean(truth ** 2) - 2 * mu_pred * mu_truth)   # = σf² + σo² + (μf − μo)²
 
-def ccc_map(pred, truth, dim='time'):
+def ccc_map(pred,  # prediction with a `dim` dim
+            truth,  # truth on the same indexes as `pred`
+            dim='time',  # dim or dims to correlate over
+           ) -> xr.Dataset | xr.DataArray:  # ([level,] lat, lon) per variable
     "CCC over `dim` (time) at every grid point: a `([level,] lat, lon)` map per variable."
     return ccc(pred, truth, dim)
 
-def ccc_by_lead(rollout, truth):
+def ccc_by_lead(rollout,  # a rollout: Dataset/DataArray with `time`, or (`init_time`,) `lead_time` dims
+                truth,  # the truth: Dataset/DataArray with a `time` dim, on the rollout's grid
+               ) -> xr.Dataset | xr.DataArray:  # (lead_time[, level]) global CCC
     "Global latitude-weighted CCC per init and lead time, averaged over init times: `(lead_time[, level])`."
     pred, target = align_forecast(rollout, truth)
     return ccc(pred, target, SPATIAL_DIMS, lat_weight_array(pred)).mean('init_time', skipna=False).drop_vars('valid_time', errors='ignore')
 
-def ensemble_ccc(pred, truth, dim='time', member_dim: str = 'member'):
+def ensemble_ccc(pred,  # ensemble prediction with a `member_dim` dim
+                 truth,  # truth without members
+                 dim='time',  # sample dim or dims (pooled with members)
+                 member_dim: str = 'member',  # name of the member dim
+                ) -> xr.Dataset | xr.DataArray:  # CCC per other index
     "CCC with the ensemble members pooled with the samples along `dim`: the whole ensemble against the truth."
     if member_dim not in pred.dims: raise ValueError(f"ensemble_ccc: the prediction has no {member_dim!r} dim (dims {tuple(pred.dims)})")
     return ccc(pred, truth, [member_dim] + ([dim] if isinstance(dim, str) else list(dim)))
 
 # %% ../nbs/08_metrics.ipynb #9b4e0d96
-def zonal_mean(ds, dim='time'):
+def zonal_mean(ds,  # Dataset or DataArray with `lat` (ascending) and `lon` ([0, 360)) dims
+               dim='time',  # the (time) dim to average over too
+              ) -> xr.Dataset | xr.DataArray:  # ([level,] lat)
     "The zonal-mean climatology: the mean over `dim` (time) and longitude, `([level,] lat)`."
     check_spatial(ds, 'zonal_mean')
     return ds.mean([dim, 'lon'], skipna=False)
 
-def zonal_mean_bias(pred, truth, dim='time'):
+def zonal_mean_bias(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+                    truth,  # truth on the same grid; its `dim` may differ
+                    dim='time',  # the (time) dim to average over
+                   ) -> xr.Dataset | xr.DataArray:  # ([level,] lat), in the units of `pred`
     "Zonal-mean climatology of `pred` minus that of `truth` (their periods may differ): `([level,] lat)`."
     check_pair(pred, truth, 'zonal_mean_bias', skip=[dim])
     return zonal_mean(pred, dim) - zonal_mean(truth, dim)
 
-def time_mean_bias(pred, truth, dim='time'):
+def time_mean_bias(pred,  # prediction: Dataset or DataArray with `lat`, `lon` dims
+                   truth,  # truth on the same grid; its `dim` may differ
+                   dim='time',  # the (time) dim to average over
+                  ) -> xr.Dataset | xr.DataArray:  # ([level,] lat, lon), in the units of `pred`
     "Time-mean bias map, mean of `pred` over `dim` minus that of `truth`: `([level,] lat, lon)`."
     check_spatial(pred, 'time_mean_bias'); check_pair(pred, truth, 'time_mean_bias', skip=[dim])
     return pred.mean(dim, skipna=False) - truth.mean(dim, skipna=False)

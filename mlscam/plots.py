@@ -74,13 +74,13 @@ def _check_dims(da: xr.DataArray, fn: str, required, allowed=(), what: str | Non
     return da.squeeze([d for d in da.dims if d not in required and d not in allowed])
 
 # %% ../nbs/10_plots.ipynb #c0e3051b
-def natural_earth_dir() -> Path:
+def natural_earth_dir() -> Path:  # mlscam/assets/natural_earth
     "The folder of the packaged Natural Earth shapefiles (cartopy's `pre_existing_data_dir` layout)."
     import mlscam
     return Path(mlscam.__file__).resolve().parent / 'assets' / 'natural_earth'
 
 
-def use_packaged_natural_earth() -> Path:
+def use_packaged_natural_earth() -> Path:  # cartopy's `pre_existing_data_dir` now
     "Point cartopy at the packaged Natural Earth files unless the user chose a folder; return the folder in use."
     import cartopy
     current = cartopy.config.get('pre_existing_data_dir')
@@ -89,7 +89,8 @@ def use_packaged_natural_earth() -> Path:
     return Path(cartopy.config['pre_existing_data_dir'])
 
 # %% ../nbs/10_plots.ipynb #47b5af7b
-def is_earth(obj) -> bool | None:
+def is_earth(obj,  # Dataset, DataArray or anything with `attrs`
+            ) -> bool | None:  # True/False from `planet` or the title/source; None = unknown
     "Whether `obj` (Dataset/DataArray) is on the real Earth, from its attributes; None when they do not say."
     attrs = getattr(obj, 'attrs', {}) or {}
     planet = attrs.get('planet')
@@ -119,7 +120,8 @@ def _cartopy_crs():
     return ccrs
 
 
-def map_projection(projection):
+def map_projection(projection,  # 'robinson', 'platecarree' (any case, `_` and spaces ignored) or a CRS, returned as is
+                  ) -> 'cartopy.crs.Projection | None':  # the CRS; None without cartopy
     "A cartopy CRS from a name ('robinson', 'platecarree') or a CRS; None (plain axes) where cartopy is not installed."
     if not isinstance(projection, str): return projection
     names = ('robinson', 'platecarree')
@@ -159,8 +161,18 @@ def _scalar_coords(da: xr.DataArray) -> str:
     return ', '.join(parts)
 
 # %% ../nbs/10_plots.ipynb #cba86b95
-def plot_map(da: xr.DataArray, ax=None, coastlines='auto', cmap=None, center=None, vmin=None, vmax=None,
-             title=None, projection='robinson', colorbar: bool = True, path=None) -> Figure:
+def plot_map(da: xr.DataArray,  # a (lat, lon) field; size-1 other dims are squeezed
+             ax=None,  # cartopy GeoAxes (plain Axes without cartopy) to draw on; None = a new figure
+             coastlines='auto',  # True, False, or 'auto': coastlines when the attributes say Earth
+             cmap=None,  # matplotlib colormap; None = 'RdBu_r' with `center`, else 'viridis'
+             center=None,  # value at the middle of a symmetric colour scale; None = not symmetric
+             vmin=None,  # lower colour limit; None = from the data
+             vmax=None,  # upper colour limit; None = from the data
+             title=None,  # axes title; None = the name and scalar coordinates
+             projection='robinson',  # 'robinson', 'platecarree' or a cartopy CRS (for a new figure)
+             colorbar: bool = True,  # draw a horizontal colour bar
+             path=None,  # file to write the figure to (format from the suffix); None = not written
+            ) -> Figure:  # the figure (also written to `path` when given)
     "A `(lat, lon)` field on a map, with coastlines when the data is on the real Earth; returns the Figure."
     da = _check_dims(_as_array(da, 'plot_map'), 'plot_map', ('lat', 'lon')).transpose('lat', 'lon')
     draw_coastlines = _resolve_coastlines(coastlines, da)
@@ -194,7 +206,13 @@ def plot_map(da: xr.DataArray, ax=None, coastlines='auto', cmap=None, center=Non
     return _finish(fig, path)
 
 # %% ../nbs/10_plots.ipynb #400e939f
-def plot_ccc_map(ccc: xr.DataArray, ax=None, coastlines='auto', title=None, projection='robinson', path=None) -> Figure:
+def plot_ccc_map(ccc: xr.DataArray,  # a (lat, lon) CCC map, e.g. from `metrics.ccc_map`
+                 ax=None,  # cartopy GeoAxes (plain Axes without cartopy) to draw on; None = a new figure
+                 coastlines='auto',  # True, False, or 'auto': coastlines when the attributes say Earth
+                 title=None,  # axes title; None = the name and the area mean
+                 projection='robinson',  # 'robinson', 'platecarree' or a cartopy CRS
+                 path=None,  # file to write the figure to (format from the suffix); None = not written
+                ) -> Figure:  # the figure (also written to `path` when given)
     "Map of the per-grid-point concordance correlation coefficient on a 0–1 scale, area mean in the title."
     from mlscam.grid import lat_weights
     ccc = _check_dims(_as_array(ccc, 'plot_ccc_map', 'ccc'), 'plot_ccc_map', ('lat', 'lon'))
@@ -272,8 +290,16 @@ def _pick_metric(ds: xr.Dataset, metric: str | None, fn: str, name: str) -> tupl
     return ds.sel(metric=metric, drop=True), metric
 
 
-def plot_skill(skill, baselines: dict | None = None, metric: str | None = None, variables=None, levels=None,
-               ncols: int = 3, ylabel=None, title=None, path=None) -> Figure:
+def plot_skill(skill,  # a `metrics.skill` result (lead_time[, level]), or {model name: result}
+               baselines: dict | None = None,  # {name: skill} drawn dashed (persistence, …); scalars as lines
+               metric: str | None = None,  # the `metric` to draw; None = 'rmse', or the only one
+               variables=None,  # variables to draw; None = all of the first model
+               levels=None,  # levels to draw; None = all
+               ncols: int = 3,  # panels per row
+               ylabel=None,  # y-axis label; None = the metric
+               title=None,  # figure title; None = none
+               path=None,  # file to write the figure to (format from the suffix); None = not written
+              ) -> Figure:  # the figure (also written to `path` when given)
     "Skill against lead time: a panel per variable (and level), a line per model, dashed lines for the baselines."
     models = _as_models(skill, 'plot_skill', 'model')
     metric = _pick_metric(next(iter(models.values())), metric, 'plot_skill', next(iter(models)))[1]
@@ -307,7 +333,12 @@ def plot_skill(skill, baselines: dict | None = None, metric: str | None = None, 
     return _finish(fig, path)
 
 # %% ../nbs/10_plots.ipynb #a1d6f4f3
-def plot_spectra(pred, truth: xr.DataArray, ratio: bool = True, title=None, path=None) -> Figure:
+def plot_spectra(pred,  # a spectrum (`wavenumber` or `total_wavenumber` dim), or {name: spectrum}
+                 truth: xr.DataArray,  # the spectrum of the truth, on the same wavenumbers
+                 ratio: bool = True,  # add a panel of prediction / truth
+                 title=None,  # figure title; None = a default from the data
+                 path=None,  # file to write the figure to (format from the suffix); None = not written
+                ) -> Figure:  # the figure (also written to `path` when given)
     "Power spectra of the prediction(s) and the truth on log-log axes, and their ratio prediction/truth."
     preds = pred if isinstance(pred, dict) else {pred.name or 'prediction': pred}
     truth = _as_array(truth, 'plot_spectra', 'truth')
@@ -352,8 +383,12 @@ def _zonal_mean(da, fn: str, what: str) -> xr.DataArray:
     return da.mean([d for d in ('lon', 'time') if d in da.dims], skipna=False).transpose('level', 'lat')
 
 # %% ../nbs/10_plots.ipynb #b412a6ba
-def plot_zonal_cross_section(truth: xr.DataArray, pred: xr.DataArray, cmap: str = 'viridis', title=None,
-                             path=None) -> Figure:
+def plot_zonal_cross_section(truth: xr.DataArray,  # (level, lat[, lon, time]) field; lon and time are averaged
+                             pred: xr.DataArray,  # the prediction, on the levels and latitudes of `truth`
+                             cmap: str = 'viridis',  # colormap of the two means
+                             title=None,  # figure title; None = a default from the data
+                             path=None,  # file to write the figure to (format from the suffix); None = not written
+                            ) -> Figure:  # the figure (also written to `path` when given)
     "Latitude × level zonal means of truth and prediction (one colour scale) and of their difference."
     t = _zonal_mean(truth, 'plot_zonal_cross_section', 'truth')
     p = _zonal_mean(pred, 'plot_zonal_cross_section', 'pred')
@@ -387,8 +422,14 @@ def _days(time: xr.DataArray, origin=None) -> tuple[np.ndarray, str]:
     return v.astype(float), f'time [{units}]' if units else 'time'
 
 # %% ../nbs/10_plots.ipynb #4ff19faa
-def plot_drift(global_means, reference: xr.Dataset | None = None, variables=None, levels=None, ncols: int = 3,
-               title=None, path=None) -> Figure:
+def plot_drift(global_means,  # global means (time[, level]) of a run (`metrics.global_mean`), or {run name: means}
+               reference: xr.Dataset | None = None,  # means of the truth, drawn dashed; None = none
+               variables=None,  # variables to draw; None = all of the first run
+               levels=None,  # levels to draw; None = all
+               ncols: int = 3,  # panels per row
+               title=None,  # figure title; None = none
+               path=None,  # file to write the figure to (format from the suffix); None = not written
+              ) -> Figure:  # the figure (also written to `path` when given)
     "Global means against time, a panel per variable, a line per run and level; the reference dashed."
     runs = _as_models(global_means, 'plot_drift', 'run')
     first = next(iter(runs.values()))
@@ -420,7 +461,11 @@ def plot_drift(global_means, reference: xr.Dataset | None = None, variables=None
     return _finish(fig, path)
 
 # %% ../nbs/10_plots.ipynb #7655fb36
-def plot_loss_curves(metrics, columns=('loss',), title=None, path=None) -> Figure:
+def plot_loss_curves(metrics,  # training's metrics.csv (path) or a DataFrame with `step`, `split` and `columns`
+                     columns=('loss',),  # the logged column(s) to draw
+                     title=None,  # axes title; None = the run folder name
+                     path=None,  # file to write the figure to (format from the suffix); None = not written
+                    ) -> Figure:  # the figure (also written to `path` when given)
     "Train and validation loss (and any other logged `columns`) against step, log y; from a CSV path or DataFrame."
     source = 'metrics'
     if isinstance(metrics, (str, os.PathLike)):

@@ -32,13 +32,17 @@ __all__ = ['FORECASTS', 'FIGURE_KINDS', 'SUMMARY_COLUMNS', 'atomic_write', 'repr
            'main']
 
 # %% ../nbs/11_report.ipynb #c92bebef
-def atomic_write(path, write) -> Path:
+def atomic_write(path,  # file to publish
+                 write,  # function `write(tmp)` that writes the temporary file (same suffix as `path`)
+                ) -> Path:  # `path`, expanded
     "Call `write(tmp)` on a temporary path beside `path`, then publish it as `path` (`mlscam.config.atomic_output`)."
     with atomic_output(path, suffix=Path(path).suffix) as tmp: write(tmp)   # the suffix: savefig picks the format by it
     return Path(path).expanduser()
 
 # %% ../nbs/11_report.ipynb #10f99ad8
-def representative_levels(levels, n: int = 3) -> list[float]:
+def representative_levels(levels,  # the levels (sigma, hPa or Pa)
+                          n: int = 3,  # how many, at most (of 500, 250, 850 hPa in that order)
+                         ) -> list[float]:  # the chosen levels, in the order of `levels`
     "Up to `n` levels nearest to 250, 500, 850 hPa (or sigma 0.25, 0.5, 0.85; or Pa), in the order of `levels`."
     levels = np.asarray(levels, dtype=np.float64)
     if levels.size == 0: return []
@@ -49,13 +53,15 @@ def representative_levels(levels, n: int = 3) -> list[float]:
     keep = sorted(set(picked), key=picked.index)
     return [float(levels[i]) for i in sorted(keep)]
 
-def map_level(levels) -> float:
+def map_level(levels,  # the levels (sigma, hPa or Pa)
+             ) -> float:  # the one nearest 500 hPa
     "The level nearest to 500 hPa (sigma 0.5): the one that maps and spectra show."
     levels = np.asarray(levels, dtype=np.float64)
     top = np.abs(levels).max()
     return float(levels[np.abs(levels - 0.5 * (1. if top <= 1.5 else 1000. if top <= 1500 else 1e5)).argmin()])
 
-def summary_leads(lead_times) -> list[np.timedelta64]:
+def summary_leads(lead_times,  # the lead times (timedeltas)
+                 ) -> list[np.timedelta64]:  # the chosen lead times, ascending
     "The lead times the summary shows: 6 h and 24 h when present, the first lead > 0 when neither is, and the last."
     leads = pd.to_timedelta(np.asarray(lead_times))
     chosen = [l for l in pd.to_timedelta(['6h', '24h']) if l in leads]
@@ -70,7 +76,9 @@ def _name(x, i: int | None = None) -> str:
     if isinstance(x, (str, os.PathLike)): return str(x)
     return f'rollout #{i}' if i is not None else '<xarray.Dataset>'
 
-def check_records(x: xr.Dataset, where: str) -> xr.Dataset:
+def check_records(x: xr.Dataset,  # an opened rollout
+                  where: str,  # its name for error messages
+                 ) -> xr.Dataset:  # `x` itself
     "`x` unchanged, or an error when the rollout holds no time steps or its times do not increase (a truncated file)."
     dim = next((d for d in ('time', 'lead_time') if d in x.dims), None)
     if dim is None: return x                                               # `init_and_lead` names that problem
@@ -83,7 +91,9 @@ def check_records(x: xr.Dataset, where: str) -> xr.Dataset:
                          f"{t[bad[0] + 1]}{status}): the file is truncated or damaged (a copy cut short, a full disk); write or copy it again")
     return x
 
-def rollout_status_note(x: xr.Dataset, where: str) -> str | None:
+def rollout_status_note(x: xr.Dataset,  # an opened rollout
+                        where: str,  # its name for the note
+                       ) -> str | None:  # the note, or None when complete
     "A sentence when `mlscam.rollout.run` marked the rollout `x` as not complete (`mlscam_status`), else None."
     status = x.attrs.get('mlscam_status')
     if status is None or status == 'complete': return None
@@ -103,14 +113,17 @@ def _calendar_origin(like):
     "0001-01-01 00:00 in the calendar (and year-zero convention) of the cftime `like`."
     return like.replace(year=1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
 
-def proxy_times(times) -> np.ndarray:
+def proxy_times(times,  # cftime times (any shape), or numpy times
+               ) -> np.ndarray:  # datetime64[us] proxies of the same shape; numpy times as given
     "cftime `times` as datetime64[us] proxies `0001-01-01 + (t − 0001-01-01 of their calendar)`; numpy times as they are."
     v = np.asarray(times)
     if not _is_cftime(v): return v
     elapsed = pd.to_timedelta([t - _calendar_origin(v.flat[0]) for t in v.ravel()]).values.astype('m8[us]')
     return (_PROXY_EPOCH + elapsed).reshape(v.shape)
 
-def calendar_times(proxies, like) -> np.ndarray:
+def calendar_times(proxies,  # datetime64 proxies from `proxy_times`
+                   like,  # a cftime time of the calendar to return
+                  ) -> np.ndarray:  # cftime objects, the shape of `proxies`
     "The inverse of `proxy_times`: the cftime times of the calendar of `like` (a cftime) at `proxies`."
     p = np.asarray(proxies, dtype='datetime64[us]')
     origin = _calendar_origin(like)
@@ -161,7 +174,8 @@ def _open_rollout(x, i: int) -> tuple[xr.Dataset, str | None]:
     if note: warnings.warn(f'report: {note}')
     return x, note
 
-def combine_rollouts(rollouts) -> tuple[xr.Dataset, list[str]]:
+def combine_rollouts(rollouts,  # a rollout Dataset or NetCDF path, or a list of them (one per initial time)
+                    ) -> tuple[xr.Dataset, list[str]]:  # ((init_time, lead_time, ...) Dataset, notes)
     "One rollout or a list of them as one `(init_time, lead_time, ...)` Dataset on their common lead times; and notes."
     items = list(rollouts) if isinstance(rollouts, (list, tuple)) else [rollouts]
     if not items: raise ValueError("report: no rollout given")
@@ -199,12 +213,16 @@ def _open_truth(truth, variables: list[str], surface: list[str]) -> xr.Dataset:
 # %% ../nbs/11_report.ipynb #1bef22db
 FORECASTS = ('model', 'persistence', 'climatology')
 
-def ensemble_mean(pred):
+def ensemble_mean(pred,  # Dataset or DataArray, with or without a `member` dim
+                 ) -> xr.Dataset | xr.DataArray:  # the member mean, or `pred`
     "The mean over `member` (a NaN in any member stays NaN), or `pred` itself without members."
     return pred.mean('member', skipna=False, keep_attrs=True) if 'member' in pred.dims else pred
 
 
-def forecast_skill(pred: xr.Dataset, truth: xr.Dataset, clim: xr.Dataset) -> xr.Dataset:
+def forecast_skill(pred: xr.Dataset,  # (init_time, lead_time[, member], ...) rollout; members are averaged first
+                   truth: xr.Dataset,  # the truth Dataset (time[, level], lat, lon) on the rollout's variables
+                   clim: xr.Dataset,  # the climatology (`metrics.climatology`) or its forecast at the valid times
+                  ) -> xr.Dataset:  # (forecast, metric, lead_time[, level]) per variable
     "`mlscam.metrics.skill` of `pred` `(init_time, lead_time, ...)` and of persistence and climatology: `(forecast, metric, lead_time, ...)`."
     pred = ensemble_mean(pred)                                            # the ensemble mean's scores
     missing = np.setdiff1d(pred.init_time.values, truth.time.values)
@@ -217,7 +235,8 @@ def forecast_skill(pred: xr.Dataset, truth: xr.Dataset, clim: xr.Dataset) -> xr.
         warnings.filterwarnings('ignore', 'invalid value encountered', RuntimeWarning)
         return out.reindex(forecast=list(FORECASTS)).compute()
 
-def skill_table(scores: xr.Dataset) -> pd.DataFrame:
+def skill_table(scores: xr.Dataset,  # a `forecast_skill` result
+               ) -> pd.DataFrame:  # rows of variable, level (NaN: surface), lead_time_hours, metric, forecasts
     "A tidy table of `forecast_skill`: variable, level, lead_time_hours, metric and one column per forecast."
     rows = []
     for v in scores.data_vars:
@@ -232,7 +251,10 @@ def skill_table(scores: xr.Dataset) -> pd.DataFrame:
     return df[['variable', 'level', 'lead_time_hours', 'metric', *FORECASTS]]
 
 # %% ../nbs/11_report.ipynb #cd622e9e
-def summary_table(table: pd.DataFrame, leads, levels) -> pd.DataFrame:
+def summary_table(table: pd.DataFrame,  # a `skill_table`
+                  leads,  # lead times in hours to show
+                  levels,  # levels to show (surface rows always)
+                 ) -> pd.DataFrame:  # rmse_*/acc_* columns per forecast and `beats`
     "RMSE and ACC of model, persistence and climatology at `leads` (hours) and `levels`, and the baselines the model beats."
     rows = table[table.lead_time_hours.isin(leads) & (table.level.isin(levels) | table.level.isna())
                  & table.metric.isin(['rmse', 'acc'])]
@@ -250,7 +272,8 @@ def summary_table(table: pd.DataFrame, leads, levels) -> pd.DataFrame:
     out['beats'] = out.apply(beats, axis=1) if len(out) else []
     return out.reset_index()
 
-def beat_counts(table: pd.DataFrame) -> list[str]:
+def beat_counts(table: pd.DataFrame,  # a `skill_table`
+               ) -> list[str]:  # one sentence per metric and baseline
     "Sentences: at how many (variable, level, lead > 0) points the model's RMSE/ACC beats each baseline."
     lines = []
     for metric, better, word in (('rmse', np.less, 'lower'), ('acc', np.greater, 'higher')):
@@ -269,7 +292,8 @@ def _hours(lead) -> str:
 
 def _fmt(x) -> str: return '—' if not np.isfinite(x) else f'{x:.4g}'
 
-def markdown_table(df: pd.DataFrame) -> str:
+def markdown_table(df: pd.DataFrame,  # the table
+                  ) -> str:  # Markdown, one line per row
     "A Markdown table of `df` (floats to 4 significant digits, NaN as —)."
     head = '| ' + ' | '.join(map(str, df.columns)) + ' |\n|' + '---|' * len(df.columns) + '\n'
     cell = lambda x: _fmt(x) if isinstance(x, (float, np.floating)) else str(x)
@@ -281,7 +305,9 @@ def _lead_list(leads) -> str:
     leads = [_hours(l) for l in leads]
     return ', '.join(leads) if len(leads) <= 4 else f'{leads[0]}, {leads[1]} … {leads[-1]}'
 
-def missing_value_notes(pred: xr.Dataset, truth: xr.Dataset) -> list[str]:
+def missing_value_notes(pred: xr.Dataset,  # (init_time, lead_time, ...) rollout (with `report_sources`)
+                        truth: xr.Dataset,  # the truth Dataset (time[, level], lat, lon) on the rollout's variables
+                       ) -> list[str]:  # one sentence per input and variable with NaN
     "A sentence per rollout input and variable, and per truth variable, that holds NaN: how many, at which leads or times."
     sources = pred.attrs.get('report_sources') or ['the rollout'] * pred.sizes['init_time']
     notes = []
@@ -309,13 +335,13 @@ class ReportInputs:
     "The checked inputs of a report: rollout, truth and climatology, the levels it shows, names for messages, notes."
     pred: xr.Dataset                  # (init_time, lead_time[, member][, level], lat, lon)
     truth: xr.Dataset                 # (time[, level], lat, lon): the rollout's variables
-    clim: xr.Dataset
-    clim_note: str
+    clim: xr.Dataset                  # the climatology (ACC reference and baseline)
+    clim_note: str                    # the sentence of the summary saying where it came from
     levels: list[float]               # the representative levels of figures and summary
     shown: float | None               # the level of maps and spectra (None: no levels)
-    rollout_name: str
-    truth_name: str
-    notes: list[str] = field(default_factory=list)
+    rollout_name: str                 # the rollout(s) as error messages and the summary name them
+    truth_name: str                   # the truth as they name it
+    notes: list[str] = field(default_factory=list)   # what the reader must know (partial runs, missing values)
 
 def _select_variables(pred: xr.Dataset, variables, rollout_name: str) -> xr.Dataset:
     "`pred` with only `variables` (None: all), or an error naming those it lacks."
@@ -360,7 +386,12 @@ def _check_valid_times(pred: xr.Dataset, truth: xr.Dataset, rollout_name: str, t
                          f"{truth_name} (first missing: {_time_text(missing[0], truth)}); the truth covers "
                          f"{_time_text(have[0], truth)} … {_time_text(have[-1], truth)}")
 
-def resolve_inputs(rollout, truth, clim=None, variables=None, levels=None) -> ReportInputs:
+def resolve_inputs(rollout,  # a rollout Dataset or NetCDF path, or a list of them (one per initial time)
+                   truth,  # truth Dataset, NetCDF path or list of paths covering the initial and valid times
+                   clim=None,  # climatology Dataset or NetCDF path; None = from the truth
+                   variables=None,  # variables to report; None = all of the rollout
+                   levels=None,  # levels of figures and summary; None = near 250, 500, 850 hPa
+                  ) -> ReportInputs:  # the checked rollout, truth, climatology, levels and notes
     "Open and check what `report` scores; errors name the file, variable or time, and notes say what the reader must know."
     rollout_name = ', '.join(_name(x, i) for i, x in enumerate(rollout if isinstance(rollout, (list, tuple)) else [rollout]))
     truth_name = _name(truth) if not isinstance(truth, (list, tuple)) else ', '.join(map(str, truth))
@@ -412,14 +443,24 @@ def _stacked(pred: xr.DataArray, target: xr.DataArray):
     stack = lambda x: x.sel(lead_time=later.values).stack(time=('init_time', 'lead_time'))
     return stack(pred), stack(target)
 
-def figure_skill(scores: xr.Dataset, v: str, levels, metric: str, path) -> Path:
+def figure_skill(scores: xr.Dataset,  # a `forecast_skill` result
+                 v: str,  # the variable
+                 levels,  # its levels to draw
+                 metric: str,  # 'rmse' or 'acc'
+                 path,  # PNG file to write (atomically)
+                ) -> Path:  # the file written
     "Skill of the model against lead time for `v` at `levels`, persistence and climatology dashed."
     s = scores[[v]].sel(metric=metric)
     baselines = {f: s.sel(forecast=f) for f in FORECASTS[1:] if np.isfinite(s[v].sel(forecast=f)).any()}
     return _save(plot_skill({'model': s.sel(forecast='model')}, baselines, metric=None, levels=levels if 'level' in s[v].dims else None,
                             ylabel=metric.upper(), title=f'{v}: {metric.upper()} against lead time'), path)
 
-def figure_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool, path) -> Path:
+def figure_map(pred: xr.DataArray,  # (init_time, lead_time[, level], lat, lon) prediction of one variable
+               target: xr.DataArray,  # the truth at the same valid times (from `align_forecast`)
+               level,  # the level shown; None for a surface variable
+               coastlines: bool,  # draw coastlines
+               path,  # PNG file to write (atomically)
+              ) -> Path:  # the file written
     "Prediction, truth and error at the last lead of the first init, and the mean bias over leads > 0, as maps."
     from matplotlib.figure import Figure
     p, t = (_sel_level(x.isel(init_time=0, lead_time=-1), level).load() for x in (pred, target))
@@ -436,14 +477,22 @@ def figure_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool
     fig.suptitle(_title(pred.name, level) + f', init {_time_text(pred.init_time.values[0], pred)}')
     return _save(fig, path)
 
-def figure_ccc_map(pred: xr.DataArray, target: xr.DataArray, level, coastlines: bool, path) -> Path | None:
+def figure_ccc_map(pred: xr.DataArray,  # (init_time, lead_time[, level], lat, lon) prediction of one variable
+                   target: xr.DataArray,  # the truth at the same valid times (from `align_forecast`)
+                   level,  # the level shown; None for a surface variable
+                   coastlines: bool,  # draw coastlines
+                   path,  # PNG file to write (atomically)
+                  ) -> Path | None:  # the file written, or None
     "CCC over all init times and leads > 0 at every grid point; None when fewer than 3 samples."
     ps, ts = _stacked(_sel_level(pred, level), _sel_level(target, level))
     if ps.sizes['time'] < 3: return None
     c = ccc_map(ps, ts, 'time').load().rename(f'CCC {_title(pred.name, level)}')
     return _save(plot_ccc_map(c, coastlines=coastlines), path)
 
-def figure_cross_section(pred: xr.DataArray, target: xr.DataArray, path) -> Path | None:
+def figure_cross_section(pred: xr.DataArray,  # (init_time, lead_time[, level], lat, lon) prediction of one variable
+                         target: xr.DataArray,  # the truth at the same valid times (from `align_forecast`)
+                         path,  # PNG file to write (atomically)
+                        ) -> Path | None:  # the file written, or None
     "Zonal-mean (lat × level) truth, prediction and bias over all init times and leads > 0; None without levels."
     if 'level' not in pred.dims or pred.sizes['level'] < 2: return None
     ps, ts = _stacked(pred, target)
@@ -457,7 +506,12 @@ def _mid_latitude_bands(lat) -> list[tuple[float, float]]:
     bands = [(-60., -30.), (30., 60.)]
     return bands if all(((lat >= lo) & (lat <= hi)).any() for lo, hi in bands) else [(-90., 90.)]
 
-def figure_spectra(pred: xr.DataArray, target: xr.DataArray, level, path, sh_path=None) -> tuple[Path, Path | str]:
+def figure_spectra(pred: xr.DataArray,  # (init_time, lead_time[, level], lat, lon) prediction of one variable
+                   target: xr.DataArray,  # the truth at the same valid times (from `align_forecast`)
+                   level,  # the level shown; None for a surface variable
+                   path,  # PNG file of the zonal spectrum
+                   sh_path=None,  # PNG file of the SH spectrum; None = not drawn (no figure left)
+                  ) -> tuple[Path, Path | str]:  # (zonal file, SH file, or why not, or None)
     "Zonal spectrum in the mid-latitudes at the last lead (and the SH spectrum when the grid allows): paths or the reason why not."
     p, t = (_sel_level(x.isel(lead_time=-1), level).load() for x in (pred, target))
     bands = _mid_latitude_bands(pred.lat.values)
@@ -474,7 +528,11 @@ def figure_spectra(pred: xr.DataArray, target: xr.DataArray, level, path, sh_pat
     return zonal, _save(plot_spectra({'model': ps}, ts.rename(pred.name),
                                      title=f'{_title(pred.name, level)}: spherical-harmonic spectrum, lead {lead}'), sh_path)
 
-def figure_drift(pred: xr.Dataset, target: xr.Dataset, levels, path) -> Path:
+def figure_drift(pred: xr.Dataset,  # (init_time, lead_time[, member][, level], lat, lon) Dataset of the rollout(s)
+                 target: xr.Dataset,  # the truth at its valid times
+                 levels,  # levels to draw
+                 path,  # PNG file to write (atomically)
+                ) -> Path:  # the file written
     "Global means against lead time (mean over init times) of the model and, dashed, of the truth."
     gm = lambda x: global_mean(x).mean('init_time', skipna=False).drop_vars('valid_time', errors='ignore').rename(lead_time='time').compute()
     has_level = any('level' in pred[v].dims for v in pred.data_vars)
@@ -484,11 +542,20 @@ def figure_drift(pred: xr.Dataset, target: xr.Dataset, levels, path) -> Path:
 # %% ../nbs/11_report.ipynb #5264ffca
 FIGURE_KINDS = ('skill', 'acc', 'spectra', 'cross_section', 'map', 'ccc_map')   # per variable, in this order
 
-def figure_plan(names) -> list:
+def figure_plan(names,  # the variables
+               ) -> list:  # 'drift', then (variable, kind) pairs
     "The figures of a report in drawing order: 'drift', then `(variable, kind)` for each variable and `FIGURE_KINDS`."
     return ['drift'] + [(v, kind) for v in names for kind in FIGURE_KINDS]
 
-def draw_figure(step, inp: ReportInputs, scores, pred_mean, target, earth: bool, out_dir: Path, sh: bool) -> tuple[dict, str | None]:
+def draw_figure(step,  # an entry of `figure_plan`
+                inp: ReportInputs,  # the checked inputs (`resolve_inputs`)
+                scores,  # a `forecast_skill` result
+                pred_mean,  # the ensemble mean of `inp.pred`
+                target,  # the truth at its valid times
+                earth: bool,  # draw coastlines
+                out_dir: Path,  # folder of the figures
+                sh: bool,  # also draw the SH spectrum (room left)
+               ) -> tuple[dict, str | None]:  # ({file name: path}, why no SH spectrum or None)
     "One step of `figure_plan`: `{file name: path}` of what it drew (the SH spectrum too when `sh`), and why an SH spectrum was not."
     if step == 'drift': return {'drift.png': figure_drift(pred_mean, target, inp.levels, out_dir / 'drift.png')}, None
     v, kind = step
@@ -503,7 +570,13 @@ def draw_figure(step, inp: ReportInputs, scores, pred_mean, target, earth: bool,
         return {name: path}, sh_path
     return ({name: path} if path is not None else {}), None
 
-def draw_figures(inp: ReportInputs, scores: xr.Dataset, out_dir: Path, max_figures: int, coastlines, bar) -> tuple[dict, list[str]]:
+def draw_figures(inp: ReportInputs,  # the checked inputs (`resolve_inputs`)
+                 scores: xr.Dataset,  # a `forecast_skill` result
+                 out_dir: Path,  # folder of the figures
+                 max_figures: int,  # figures at most
+                 coastlines,  # True, False or 'auto' (from the data's attributes)
+                 bar,  # a tqdm bar, advanced per step
+                ) -> tuple[dict, list[str]]:  # ({file name: path}, notes)
     "The figures of `figure_plan` in order until `max_figures` are drawn: `{file name: path}`, and notes on what was left out."
     pred_mean = ensemble_mean(inp.pred).load()
     target = align_forecast(pred_mean, inp.truth)[1].load()               # the truth at the valid times
@@ -523,14 +596,15 @@ def draw_figures(inp: ReportInputs, scores: xr.Dataset, out_dir: Path, max_figur
 @dataclass
 class ReportResult:
     "What `report` wrote: the folder, `{file name: path}`, the skill Dataset and the summary table."
-    out_dir: Path
-    files: dict[str, Path]
+    out_dir: Path                     # the report's folder
+    files: dict[str, Path]            # file name → path of everything written
     skill: xr.Dataset                 # (forecast, metric, lead_time[, level]) per variable
     table: pd.DataFrame               # the summary's rows
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # the notes of the summary
 
     @property
-    def figures(self) -> list[Path]: return [p for p in self.files.values() if p.suffix == '.png']
+    def figures(self) -> list[Path]:  # the PNG files written
+        return [p for p in self.files.values() if p.suffix == '.png']
 
 def _progress_bar(progress: bool, total: int):
     "A tqdm.auto bar (disabled unless `progress`)."
@@ -566,8 +640,16 @@ def _summary_text(inp: ReportInputs, summary: pd.DataFrame, counts: list[str], n
     return '\n'.join(lines)
 
 # %% ../nbs/11_report.ipynb #e1ff74a1
-def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_figures: int = 60,
-           coastlines='auto', progress: bool = True) -> ReportResult:
+def report(rollout,  # a rollout Dataset or NetCDF path, or a list of them (one per initial time)
+           truth,  # truth Dataset, NetCDF path or list of paths covering the initial and valid times
+           out_dir,  # folder for skill.csv, summary.md and the figures (created)
+           clim=None,  # climatology Dataset or NetCDF path; None = from the truth
+           variables=None,  # variables to report; None = all of the rollout
+           levels=None,  # levels of figures and summary; None = near 250, 500, 850 hPa
+           max_figures: int = 60,  # figures at most; the skill table has every variable
+           coastlines='auto',  # True, False or 'auto' (from the data's attributes)
+           progress: bool = True,  # show a progress bar
+          ) -> ReportResult:  # the folder, the files written, the scores and the summary table
     "Skill table, Markdown summary and figures of `rollout` (one or a list, Datasets or paths) against `truth`, in `out_dir`."
     inp = resolve_inputs(rollout, truth, clim, variables, levels)         # every check before any file is written
     out_dir = Path(out_dir).expanduser()
@@ -587,7 +669,8 @@ def report(rollout, truth, out_dir, clim=None, variables=None, levels=None, max_
     return ReportResult(out_dir, files, scores, summary, notes)
 
 # %% ../nbs/11_report.ipynb #2ecf9bc7
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0 done, 1 or 2 an error
     "Console script `mlscam_report`: skill table, Markdown summary and figures of rollouts against the truth."
     p = command('mlscam_report', main.__doc__, epilog='Of --config and --set, rollout.variables chooses the variables when --variables is not given.')
     p.add_argument('--rollout', nargs='+', required=True, help='rollout NetCDF file(s), one per initial time')

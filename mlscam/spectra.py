@@ -28,7 +28,9 @@ def _one_lon_chunk(x):
     "`x` with `lon` in a single dask chunk (transforms need the whole circle)."
     return x.chunk(lon=-1) if x.chunks and 'lon' in x.dims else x
 
-def zonal_spectrum(x, lat_bands: Sequence[tuple[float, float]] | None = None):
+def zonal_spectrum(x,  # Dataset or DataArray with `lat` (ascending) and `lon` (whole circle, equal spacing) dims
+                   lat_bands: Sequence[tuple[float, float]] | None = None,  # (south, north) degrees; None = per latitude
+                  ) -> xr.Dataset | xr.DataArray:  # (..., lat | lat_band, wavenumber), (units of x)²·m
     "Zonal energy spectrum per latitude (WB2 `ZonalEnergySpectrum`), `(..., lat, wavenumber)`, or per `lat_band`."
     check_spatial(x, 'zonal_spectrum')
     lon, nlon = x['lon'].values, x.sizes['lon']
@@ -77,7 +79,8 @@ def _sh_power(x: np.ndarray, sht) -> np.ndarray:
     power[..., 1:] *= 2                                                   # m > 0 stands for ±m
     return (power.sum(-1) / (4 * np.pi)).numpy()
 
-def sh_grid(x) -> str:
+def sh_grid(x,  # Dataset or DataArray with `lat`, `lon` coordinates
+           ) -> str:  # 'legendre-gauss' or 'equiangular'
     "The torch-harmonics grid name of the `(lat, lon)` grid of `x`, or a clear error when it has none."
     kind = Grid.from_coords(x['lat'].values, x['lon'].values).kind
     if kind not in TH_GRIDS:
@@ -85,7 +88,10 @@ def sh_grid(x) -> str:
                          "torch-harmonics 0.8; use a Gaussian grid or an equiangular grid with pole rows, or zonal_spectrum")
     return TH_GRIDS[kind]
 
-def sh_spectrum(x, lmax: int | None = None, grid: str | None = None):
+def sh_spectrum(x,  # Dataset or DataArray on a Gaussian or pole-to-pole equiangular grid
+                lmax: int | None = None,  # number of total wavenumbers; None = nlat
+                grid: str | None = None,  # torch-harmonics grid name to expect; None = detected
+               ) -> xr.Dataset | xr.DataArray:  # (..., total_wavenumber) power in (units of x)², with `wavelength` (m)
     "Spherical-harmonic power per total wavenumber `l`, `(..., total_wavenumber)`, summing to the global mean of x²."
     check_spatial(x, 'sh_spectrum')
     found = sh_grid(x)
@@ -105,7 +111,12 @@ def sh_spectrum(x, lmax: int | None = None, grid: str | None = None):
 # %% ../nbs/09_spectra.ipynb #27cdb10d
 SPECTRA = {'sh': sh_spectrum, 'zonal': zonal_spectrum}
 
-def spectral_ratio(pred, truth, kind: str = 'sh', mean_dims: Sequence[str] = ('init_time', 'member'), **kwargs):
+def spectral_ratio(pred,  # prediction: Dataset or DataArray with `lat`, `lon`
+                   truth,  # truth on the same indexes
+                   kind: str = 'sh',  # 'sh' (spherical harmonics) or 'zonal'
+                   mean_dims: Sequence[str] = ('init_time', 'member'),  # dims the spectra are averaged over
+                   **kwargs,  # passed to the spectrum (`lmax`, `lat_bands`, …)
+                  ) -> xr.Dataset | xr.DataArray:  # spectrum of `pred` / spectrum of `truth`; 1 = the right power
     "Spectrum of `pred` over spectrum of `truth` (`kind` 'sh' or 'zonal'), each averaged over `mean_dims` first."
     if kind not in SPECTRA: raise ValueError(f"spectral_ratio: kind={kind!r} is not one of {list(SPECTRA)}")
     check_pair(pred, truth, 'spectral_ratio')
