@@ -39,7 +39,9 @@ __all__ = ['TRAINING_CASES', 'CASES', 'PATHS', 'VARIABLES', 'GRIDS', 'ORDER', 's
            'run_benchmark', 'with_peak', 'markdown_table', 'write_results', 'bench_parser', 'main']
 
 # %% ../nbs/14_benchmark.ipynb #26aeafbc
-def sypd(ms_per_step: float, dt_seconds: float) -> float:
+def sypd(ms_per_step: float,  # wall time of one model step, ms (> 0)
+         dt_seconds: float,  # model time step, s
+        ) -> float:  # simulated years per wall-clock day
     "Simulated years per wall-clock day: simulated seconds per wall second, `dt / step time`, × 86400 / (365 × 86400)."
     if not ms_per_step > 0: raise ValueError(f'sypd: ms_per_step must be > 0, got {ms_per_step}')
     return dt_seconds / (ms_per_step / 1e3) * 86400 / (365 * 86400)
@@ -48,8 +50,15 @@ def sypd(ms_per_step: float, dt_seconds: float) -> float:
 TRAINING_CASES = ('single_column', 'global', 'global_rollout')
 CASES = ('step', 'run') + TRAINING_CASES
 
-def counted_flops(case: str, cfg: ModelConfig, n_state: int, n_forcing: int, *, run_steps: int = 1,
-                  decode_every: int = 1, rollout_steps: int = 1) -> float:
+def counted_flops(case: str,  # one of `CASES`
+                  cfg: ModelConfig,  # the model config
+                  n_state: int,  # state channels
+                  n_forcing: int,  # forcing channels
+                  *,
+                  run_steps: int = 1,  # steps of a `run` (the encoder runs once)
+                  decode_every: int = 1,  # a `run` decodes every n-th step
+                  rollout_steps: int = 1,  # K of the `global_rollout` mode
+                 ) -> float:  # matmul FLOPs per column-step
     "Matmul FLOPs per column-step of `case` (one of `CASES`) from the model config; training = forward + backward ≈ 3 × forward."
     f = flops_per_column_step(cfg, n_forcing, n_state)
     mixer, enc, dec = f['mixer'], f['encode'], f['decode']          # decode_tendency costs what decode costs
@@ -66,11 +75,16 @@ def counted_flops(case: str, cfg: ModelConfig, n_state: int, n_forcing: int, *, 
 @dataclasses.dataclass
 class Timing:
     "Repeated timings of one call: median and interquartile range, in ms, of `repeats` calls."
-    median_ms: float
-    iqr_ms: float
-    repeats: int
+    median_ms: float        # median wall time per call, ms
+    iqr_ms: float           # interquartile range, ms
+    repeats: int            # timed calls
 
-def time_calls(fn: Callable, make_inputs: Callable[[], tuple], device, warmup: int = 3, repeats: int = 10) -> Timing:
+def time_calls(fn: Callable,  # the function to time
+               make_inputs: Callable[[], tuple],  # returns fresh arguments of `fn` (made outside the timing)
+               device,  # torch device or its name ('cuda', 'cpu'): CUDA events or perf_counter
+               warmup: int = 3,  # untimed calls first
+               repeats: int = 10,  # timed calls (≥ 1)
+              ) -> Timing:  # median and interquartile range in ms
     "Time `fn(*make_inputs())`, fresh inputs each call, after `warmup` calls: CUDA events on a GPU, `perf_counter` on a CPU; median of `repeats`."
     if repeats < 1: raise ValueError(f'time_calls: repeats must be >= 1, got {repeats}')
     dev = torch.device(device)
@@ -92,7 +106,11 @@ def time_calls(fn: Callable, make_inputs: Callable[[], tuple], device, warmup: i
     return Timing(statistics.median(times), q[2] - q[0], repeats)
 
 # %% ../nbs/14_benchmark.ipynb #f725f03b
-def matmul_peak_tflops(device, dtype=torch.bfloat16, n: int = 8192, repeats: int = 20) -> float:
+def matmul_peak_tflops(device,  # torch device or its name ('cuda', 'cpu')
+                       dtype=torch.bfloat16,  # dtype of the matrices
+                       n: int = 8192,  # matrix size
+                       repeats: int = 20,  # timed products
+                      ) -> float:  # TFLOP/s of the median product
     "The measured rate (TFLOP/s) of an `n`×`n` @ `n`×`n` product in `dtype` on `device`, rotating over three input pairs."
     pairs = [(torch.randn(n, n, device=device).to(dtype), torch.randn(n, n, device=device).to(dtype)) for _ in range(3)]
     cycle = itertools.cycle(pairs)
@@ -105,7 +123,9 @@ def _tensors(x) -> list:
     if isinstance(x, (list, tuple)): return [t for v in x for t in _tensors(v)]
     raise TypeError(f'relative_error: expected tensors or lists/dicts of them, got {type(x).__name__}')
 
-def relative_error(out, ref) -> float:
+def relative_error(out,  # a tensor, list or dict of tensors
+                   ref,  # the reference, the same structure and shapes
+                  ) -> float:  # ‖out − ref‖ / ‖ref‖ (the largest over a dict); inf if `out` is not finite
     "‖out − ref‖ / ‖ref‖ in float64, a list's tensors taken together, a dict's entries apart (the largest counts); inf if `out` is not finite."
     if isinstance(out, dict):
         if out.keys() != ref.keys(): raise ValueError(f'relative_error: keys differ: {sorted(out)} vs {sorted(ref)}')
@@ -124,7 +144,11 @@ def relative_error(out, ref) -> float:
 class OutputMismatch(AssertionError):
     "A path's outputs differ from the reference's by more than the path allows."
 
-def check_close(out, ref, rtol: float, what: str) -> float:
+def check_close(out,  # a tensor, list or dict of tensors
+                ref,  # the reference
+                rtol: float,  # largest relative error accepted
+                what: str,  # what the error message names
+               ) -> float:  # the relative error
     "The relative error of `out` against `ref`; `OutputMismatch` naming `what` if it exceeds `rtol` (NaN never passes)."
     err = relative_error(out, ref)
     if not err <= rtol: raise OutputMismatch(f'{what}: ‖out − ref‖/‖ref‖ = {err:.3g} exceeds {rtol:g}')
@@ -134,22 +158,28 @@ def check_close(out, ref, rtol: float, what: str) -> float:
 @dataclasses.dataclass(frozen=True)
 class ExecutionPath:
     "One way to execute the same computation: a name, how it wraps a function, the error it may have against 'reference', its `run` settings."
-    name: str
+    name: str                                       # 'reference', 'bf16-autocast', 'compiled', …
     wrap: Callable = lambda fn, device: fn          # (fn, device) → the function this path calls instead of fn
     rtol: float = 0.                                # largest ‖out − ref‖ / ‖ref‖ accepted against the reference path
     run_options: dict | None = dataclasses.field(default_factory=dict)   # mlscam.rollout.run settings; None = no run() form
 
-def autocast_bf16(fn: Callable, device) -> Callable:
+def autocast_bf16(fn: Callable,  # the function to wrap
+                  device,  # torch device or its name ('cuda', 'cpu')
+                 ) -> Callable:  # `fn` under bf16 autocast
     "`fn` called under bf16 autocast on `device`'s type."
     def wrapped(*args, **kwargs):
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16): return fn(*args, **kwargs)
     return wrapped
 
-def compiled(fn: Callable, device) -> Callable:
+def compiled(fn: Callable,  # the function to compile
+             device,  # unused (the signature of `ExecutionPath.wrap`)
+            ) -> Callable:  # `torch.compile(fn)`
     "`torch.compile(fn)` (Inductor)."
     return torch.compile(fn)
 
-def compiled_bf16(fn: Callable, device) -> Callable:
+def compiled_bf16(fn: Callable,  # the function to compile
+                  device,  # torch device or its name ('cuda', 'cpu')
+                 ) -> Callable:  # `torch.compile(fn)` under bf16 autocast
     "`torch.compile(fn)` called under bf16 autocast (as `mlscam.rollout.run` does with compile and bf16)."
     return autocast_bf16(torch.compile(fn), device)
 
@@ -166,26 +196,27 @@ class Case:
     model: str                          # 'mlscam' or 'sfno'
     name: str                           # step, run, single_column, global, global_rollout (sfno: step, train)
     grid: str                           # the grid's label: t42, 1deg, 16x32, …
-    nlat: int
-    nlon: int
+    nlat: int                           # latitudes (3 for patches)
+    nlon: int                           # longitudes (3 for patches)
     column_steps: int                   # columns × model steps per call
     model_steps: int                    # model steps per call (run: its steps; otherwise 1)
     flops: float                        # counted FLOPs per call
     dt_s: float | None                  # model time step (s) for SYPD; None where SYPD means nothing (training)
-    params: int
+    params: int                         # trainable parameters
     make_inputs: Callable[[], tuple]    # fresh random inputs for one call
     build: Callable                     # ExecutionPath → fn(*inputs)
     check_value: Callable = lambda out: out   # fn's return value → the tensors compared with the reference's
     release: Callable = lambda: None          # frees what calls leave behind (gradients)
     resident_bytes: int = 0                   # the case's model (parameters, buffers), counted in its peak memory
-    batch: int = 1
-    rollout_steps: int | None = None
-    note: str = ''
+    batch: int = 1                            # fields or patches per call
+    rollout_steps: int | None = None          # K of the global_rollout mode
+    note: str = ''                            # shown in the table
 
 # %% ../nbs/14_benchmark.ipynb #8f82b084
 VARIABLES = ['temperature', 'u_component_of_wind', 'v_component_of_wind', 'geopotential']
 
-def benchmark_model_config(tiny: bool = False) -> ModelConfig:
+def benchmark_model_config(tiny: bool = False,  # a tiny model for smoke tests
+                          ) -> ModelConfig:  # the model config, dropout 0
     "The original sizes (latent 128, 32 heads, 4 blocks, token hidden 32, FFN 1024, encoder hidden 256) without dropout, or a tiny model."
     if tiny: return ModelConfig(latent=16, encoder_hidden=32, heads=4, blocks=2, token_hidden=8, ffn_hidden=32, dropout=0.)
     return ModelConfig(dropout=0.)
@@ -195,7 +226,12 @@ def _bytes(module: torch.nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in itertools.chain(module.parameters(), module.buffers()))
 
 # %% ../nbs/14_benchmark.ipynb #6cfdb813
-def step_case(model: MLSCAM, grid: Grid, label: str, device, dt_s: float = 1800.) -> Case:
+def step_case(model: MLSCAM,  # the model
+              grid: Grid,  # the grid
+              label: str,  # the grid's label in the table (t42, 1deg, 16x32, …)
+              device,  # torch device or its name ('cuda', 'cpu')
+              dt_s: float = 1800.,  # model time step in s, for the SYPD
+             ) -> Case:  # the 'step' case
     "The bare global latent step `model.step` on one field (batch 1), under `torch.inference_mode`."
     d, nf = model.cfg.latent, model.n_forcing
     def make_inputs():
@@ -212,7 +248,14 @@ def step_case(model: MLSCAM, grid: Grid, label: str, device, dt_s: float = 1800.
                 make_inputs, build, resident_bytes=_bytes(model))
 
 # %% ../nbs/14_benchmark.ipynb #c913038c
-def training_batch(mode: str, batch: int, k: int, grid: Grid, n_state: int, n_forcing: int, device) -> dict:
+def training_batch(mode: str,  # 'single_column', 'global' or 'global_rollout'
+                   batch: int,  # patches or fields per batch
+                   k: int,  # scored steps K (global modes)
+                   grid: Grid,  # the grid
+                   n_state: int,  # state channels
+                   n_forcing: int,  # forcing channels
+                   device,  # torch device or its name ('cuda', 'cpu')
+                  ) -> dict:  # patch, forcing, target, target_forcing; or state, forcing (b, K+1, lat, lon, C)
     "Fresh random tensors shaped like one training batch of `mode` (patches, or K+1 global fields)."
     r = lambda *s: torch.randn(*s, device=device)
     if mode == 'single_column':
@@ -220,7 +263,14 @@ def training_batch(mode: str, batch: int, k: int, grid: Grid, n_state: int, n_fo
                     target_forcing=r(batch, 1, 3, 3, n_forcing))
     return dict(state=r(batch, k + 1, grid.nlat, grid.nlon, n_state), forcing=r(batch, k + 1, grid.nlat, grid.nlon, n_forcing))
 
-def training_case(model: MLSCAM, mode: str, grid: Grid, label: str, device, batch: int, rollout_steps: int = 2) -> Case:
+def training_case(model: MLSCAM,  # the model
+                  mode: str,  # 'single_column', 'global' or 'global_rollout'
+                  grid: Grid,  # the grid
+                  label: str,  # the grid's label in the table (t42, 1deg, 16x32, …)
+                  device,  # torch device or its name ('cuda', 'cpu')
+                  batch: int,  # patches or fields per batch
+                  rollout_steps: int = 2,  # K of `global_rollout`
+                 ) -> Case:  # the training case (forward + backward)
     "Forward (`ForecastStep` + the composite `TrainingLoss`) and backward of one training batch in `mode`; no optimizer step."
     k = rollout_steps if mode == 'global_rollout' else 1
     lw = None if mode == 'single_column' else torch.as_tensor(grid.lat_weights(), dtype=torch.float32)
@@ -246,13 +296,20 @@ def training_case(model: MLSCAM, mode: str, grid: Grid, label: str, device, batc
                 k if mode == 'global_rollout' else None, 'forward + backward, no optimizer step')
 
 # %% ../nbs/14_benchmark.ipynb #3d87d1db
-def synthetic_initial_state(grid: Grid, levels: int = 30, seed: int = 0):
+def synthetic_initial_state(grid: Grid,  # the grid
+                            levels: int = 30,  # number of pressure levels (50–1000 hPa)
+                            seed: int = 0,  # random seed
+                           ) -> xr.Dataset:  # T, u, v, geopotential at two times
     "A random smooth atmosphere (4 variables × `levels`, two half-hourly times) on `grid`, as `synthetic_dataset` makes it."
     ds = synthetic_dataset(nlat=grid.nlat, nlon=grid.nlon, levels=np.linspace(50., 1000., levels), times=2, step='30min',
                            seed=seed, poles=grid.kind == 'equiangular_poles')
     return ds.drop_vars(['surface_pressure', 'geopotential_at_surface', 'land_sea_mask'])
 
-def rollout_checkpoint(cfg: ModelConfig, grid: Grid, path: Path, levels: int = 30) -> tuple[Path, ColumnLayout, Normalizer]:
+def rollout_checkpoint(cfg: ModelConfig,  # the model config
+                       grid: Grid,  # the grid
+                       path: Path,  # checkpoint file to write
+                       levels: int = 30,  # number of levels
+                      ) -> tuple[Path, ColumnLayout, Normalizer]:  # (path, layout, normaliser)
     "A random-weight checkpoint for `run` on `grid`, its last layers scaled by 1e-3 so that long runs stay healthy."
     ds = synthetic_initial_state(grid, levels)
     layout = ColumnLayout(VARIABLES, ds.level.values, [], ['sin_lat', 'cos_lat'], {v: ds[v].attrs['units'] for v in VARIABLES})
@@ -267,8 +324,15 @@ def rollout_checkpoint(cfg: ModelConfig, grid: Grid, path: Path, levels: int = 3
     return path, layout, normalizer
 
 # %% ../nbs/14_benchmark.ipynb #754713d2
-def run_case(cfg: ModelConfig, grid: Grid, label: str, device, work_dir: Path, steps: int = 96, decode_every: int = 12,
-             levels: int = 30) -> Case:
+def run_case(cfg: ModelConfig,  # the model config
+             grid: Grid,  # the grid
+             label: str,  # the grid's label in the table (t42, 1deg, 16x32, …)
+             device,  # torch device or its name ('cuda', 'cpu')
+             work_dir: Path,  # folder for the checkpoint and outputs
+             steps: int = 96,  # model steps per run
+             decode_every: int = 12,  # decode and write every n-th step
+             levels: int = 30,  # number of levels
+            ) -> Case:  # the 'run' case
     "`mlscam.rollout.run` end to end for `steps` steps, decoding and writing NetCDF every `decode_every` steps, from a fresh random state."
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
     ckpt, layout, normalizer = rollout_checkpoint(cfg, grid, work_dir / f'bench_{label}.pt', levels)
@@ -290,7 +354,12 @@ def run_case(cfg: ModelConfig, grid: Grid, label: str, device, work_dir: Path, s
                 note=f'{steps} steps, decode + NetCDF every {decode_every}')
 
 # %% ../nbs/14_benchmark.ipynb #b4e4a85b
-def sfno_anchor(nlat: int, nlon: int, in_chans: int, out_chans: int, tiny: bool = False):
+def sfno_anchor(nlat: int,  # latitudes
+                nlon: int,  # longitudes
+                in_chans: int,  # input channels (state + forcing)
+                out_chans: int,  # output channels
+                tiny: bool = False,  # a tiny network for smoke tests
+               ) -> torch.nn.Module | None:  # the SFNO, or None
     "torch-harmonics' example SFNO sized like ACE2 (8 layers, width 384, internal grid halved at ≥ 1°: 217 M parameters at 1°); None without torch-harmonics."
     try: from torch_harmonics.examples.models import SphericalFourierNeuralOperator
     except ImportError: return None
@@ -298,12 +367,19 @@ def sfno_anchor(nlat: int, nlon: int, in_chans: int, out_chans: int, tiny: bool 
                                           scale_factor=2 if nlat > 100 else 1, in_chans=in_chans, out_chans=out_chans,
                                           embed_dim=16 if tiny else 384, num_layers=2 if tiny else 8)
 
-def real_parameters(model: torch.nn.Module) -> int:
+def real_parameters(model: torch.nn.Module,  # any module
+                   ) -> int:  # real parameter count
     "Trainable parameters, a complex one counted as two real ones."
     return sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters() if p.requires_grad)
 
 # %% ../nbs/14_benchmark.ipynb #c71dd769
-def sfno_cases(grid: Grid, label: str, device, n_state: int = 120, n_forcing: int = 2, tiny: bool = False) -> list[Case]:
+def sfno_cases(grid: Grid,  # the grid
+               label: str,  # the grid's label in the table (t42, 1deg, 16x32, …)
+               device,  # torch device or its name ('cuda', 'cpu')
+               n_state: int = 120,  # state channels
+               n_forcing: int = 2,  # forcing channels
+               tiny: bool = False,  # a tiny network
+              ) -> list[Case]:  # the SFNO 'step' and 'train' cases, or []
     "The SFNO anchor's step (inference, dt 6 h as ACE2) and a forward + backward of its one-step MSE; [] without torch-harmonics."
     net = sfno_anchor(grid.nlat, grid.nlon, n_state + n_forcing, n_state, tiny)
     if net is None: return []
@@ -339,32 +415,37 @@ def sfno_cases(grid: Grid, label: str, device, n_state: int = 120, n_forcing: in
 @dataclasses.dataclass
 class Measurement:
     "One row of the benchmark table, CSV and JSON: a case on a path, timed, or with the reason it was not in `status`."
-    model: str
-    case: str
-    grid: str
-    nlat: int
-    nlon: int
-    path: str
+    model: str                           # 'mlscam' or 'sfno'
+    case: str                            # the case's name
+    grid: str                            # the grid's label
+    nlat: int                            # latitudes
+    nlon: int                            # longitudes
+    path: str                            # the execution path's name
     status: str                          # ok | skipped: why | wrong: the output check that failed
-    batch: int
-    rollout_steps: int | None
+    batch: int                           # fields or patches per call
+    rollout_steps: int | None            # K of global_rollout
     column_steps: int                    # columns × model steps per call
-    repeats: int | None
+    repeats: int | None                  # timed calls; None when not timed
     ms_per_step: float | None            # median ms per model step (training: per forward + backward of the batch)
     ms_iqr: float | None                 # interquartile range of the same, ms
-    column_steps_per_s: float | None
+    column_steps_per_s: float | None     # columns × model steps per wall second
     sypd: float | None                   # simulated years per wall day at dt_s (step and run only)
-    dt_s: float | None
+    dt_s: float | None                   # model time step, s
     gflop_per_step: float                # counted GFLOP per model step (training: per batch)
     tflops: float | None                 # counted FLOPs / measured time
     peak_fraction: float | None          # tflops / the matmul peak measured in the same run
     peak_memory_gib: float | None        # torch.cuda.max_memory_allocated while timing; None on a CPU
     rel_error: float | None              # ‖out − ref‖/‖ref‖ against the reference path on the same fresh inputs
-    params: int
-    note: str
+    params: int                          # trainable parameters
+    note: str                            # the case's note
 
-def measurement(case: Case, path: ExecutionPath, status: str, t: Timing | None = None, err: float | None = None,
-                peak_gib: float | None = None) -> Measurement:
+def measurement(case: Case,  # the case to measure
+                path: ExecutionPath,  # the execution path
+                status: str,  # 'ok', 'skipped: …' or 'wrong: …'
+                t: Timing | None = None,  # the timing; None = not timed
+                err: float | None = None,  # relative error against the reference
+                peak_gib: float | None = None,  # peak device memory, GiB
+               ) -> Measurement:  # the table row
     "The table row of `case` on `path`: rates from the timing `t` (None: not timed, `status` says why)."
     per_step = None if t is None else t.median_ms / case.model_steps
     call_s = None if t is None else t.median_ms / 1e3
@@ -398,7 +479,12 @@ def _checked_and_timed(case: Case, path: ExecutionPath, device, warmup: int, rep
     peak = (case.resident_bytes + torch.cuda.max_memory_allocated(dev) - base) / 2**30 if cuda else None
     return timing, err, peak
 
-def measure(case: Case, path: ExecutionPath, device, warmup: int = 3, repeats: int = 10) -> Measurement:
+def measure(case: Case,  # the case to measure
+            path: ExecutionPath,  # the execution path
+            device,  # torch device or its name ('cuda', 'cpu')
+            warmup: int = 3,  # untimed calls (the output check is one)
+            repeats: int = 10,  # timed calls
+           ) -> Measurement:  # the row (status ok, skipped or wrong)
     "Check `path` against the reference on fresh inputs, then time it; a path that fails to run is skipped, one that computes something else is 'wrong'."
     if case.name == 'run' and path.run_options is None:
         return measurement(case, path, f'skipped: path {path.name!r} has no run() settings')
@@ -416,7 +502,8 @@ def measure(case: Case, path: ExecutionPath, device, warmup: int = 3, repeats: i
 # %% ../nbs/14_benchmark.ipynb #6a9d8eb9
 GRIDS = {'t42': (64, 128, False), '1deg': (181, 360, True)}    # (nlat, nlon, pole points)
 
-def parse_grid(text: str) -> tuple[str, Grid]:
+def parse_grid(text: str,  # 't42', '1deg' or 'NLATxNLON'
+              ) -> tuple[str, Grid]:  # (label, equiangular grid)
     "'t42' (64 × 128 cell centres), '1deg' (181 × 360 with pole points) or 'NLATxNLON' (pole points when NLAT is odd) → (label, Grid)."
     key = text.strip().lower()
     if key in GRIDS: nlat, nlon, poles = GRIDS[key]
@@ -430,9 +517,19 @@ def parse_grid(text: str) -> tuple[str, Grid]:
 ORDER = [('mlscam', 'step'), ('sfno', 'step'), ('mlscam', 'global_rollout'), ('mlscam', 'global'),
          ('mlscam', 'single_column'), ('sfno', 'train'), ('mlscam', 'run')]   # the order in which cases are measured
 
-def build_cases(grids: list[tuple[str, Grid]], device, cases=CASES + ('sfno',), tiny: bool = False, work_dir: Path = None,
-                run_steps: int = 96, decode_every: int = 12, rollout_steps: int = 2, columns_per_batch: int = 65536,
-                patches: int = 4096, levels: int = 30, model_config: ModelConfig | None = None) -> tuple[list[Case], list[str]]:
+def build_cases(grids: list[tuple[str, Grid]],  # (label, grid) pairs
+                device,  # torch device or its name ('cuda', 'cpu')
+                cases=CASES + ('sfno',),  # of `CASES` and 'sfno'
+                tiny: bool = False,  # a tiny model
+                work_dir: Path = None,  # folder for the 'run' case's files
+                run_steps: int = 96,  # model steps of a run
+                decode_every: int = 12,  # a run decodes every n-th step
+                rollout_steps: int = 2,  # K of `global_rollout`
+                columns_per_batch: int = 65536,  # columns per global training batch
+                patches: int = 4096,  # patches per single-column batch
+                levels: int = 30,  # levels (4 variables each)
+                model_config: ModelConfig | None = None,  # model sizes; None = `benchmark_model_config(tiny)`
+               ) -> tuple[list[Case], list[str]]:  # (cases in `ORDER`, notes)
     "Every case asked for on every grid, in `ORDER` → (cases, notes on what was left out)."
     unknown = sorted(set(cases) - set(CASES) - {'sfno'})
     if unknown: raise ValueError(f"--cases: unknown {unknown}; choose from {list(CASES) + ['sfno']}")
@@ -456,8 +553,14 @@ def build_cases(grids: list[tuple[str, Grid]], device, cases=CASES + ('sfno',), 
     return sorted(out, key=lambda c: ORDER.index((c.model, c.name))), notes
 
 # %% ../nbs/14_benchmark.ipynb #50f2a1db
-def run_benchmark(cases: list[Case], paths: list[ExecutionPath], device, warmup: int = 3, repeats: int = 10,
-                  time_limit: float = math.inf, progress: bool = True) -> list[Measurement]:
+def run_benchmark(cases: list[Case],  # the cases
+                  paths: list[ExecutionPath],  # the execution paths, reference first
+                  device,  # torch device or its name ('cuda', 'cpu')
+                  warmup: int = 3,  # untimed calls
+                  repeats: int = 10,  # timed calls
+                  time_limit: float = math.inf,  # s after which no measurement starts
+                  progress: bool = True,  # print a line per measurement
+                 ) -> list[Measurement]:  # one row per path and case
     "Measure every case on every path, path by path (cheap eager paths first); cases not started within `time_limit` s are skipped."
     rows, t0, n = [], time.perf_counter(), len(cases) * len(paths)
     for path in paths:
@@ -479,11 +582,14 @@ def _summary(r: Measurement) -> str:
     s = f'{head}: {r.ms_per_step:.3g} ms/step, {r.column_steps_per_s:.3g} column-steps/s, {r.tflops:.3g} TFLOP/s'
     return s + ('' if r.sypd is None else f', {r.sypd:.4g} SYPD') + ('' if r.peak_memory_gib is None else f', {r.peak_memory_gib:.2f} GiB')
 
-def with_peak(rows: list[Measurement], peak_tflops: float) -> list[Measurement]:
+def with_peak(rows: list[Measurement],  # the rows
+              peak_tflops: float,  # the measured matmul peak, TFLOP/s
+             ) -> list[Measurement]:  # copies with `peak_fraction`
     "The rows with `peak_fraction` = achieved TFLOP/s / `peak_tflops`."
     return [dataclasses.replace(r, peak_fraction=None if r.tflops is None else r.tflops / peak_tflops) for r in rows]
 
-def markdown_table(rows: list[Measurement]) -> str:
+def markdown_table(rows: list[Measurement],  # the rows
+                  ) -> str:  # the Markdown table
     "The rows as a Markdown table for BENCHMARKS.md."
     out = ['| model | case | grid | path | ms/step | column-steps/s | SYPD | TFLOP/s | % of peak | peak GiB | rel. error | status |',
            '|---|---|---|---|---|---|---|---|---|---|---|---|']
@@ -494,7 +600,10 @@ def markdown_table(rows: list[Measurement]) -> str:
     return '\n'.join(out)
 
 # %% ../nbs/14_benchmark.ipynb #a785785e
-def write_results(rows: list[Measurement], meta: dict, out_dir) -> tuple[Path, Path]:
+def write_results(rows: list[Measurement],  # the rows
+                  meta: dict,  # what was measured on, and how
+                  out_dir,  # folder to write into (created)
+                 ) -> tuple[Path, Path]:  # (benchmark.csv, benchmark.json)
     "Write `benchmark.csv` (one row per measurement; empty = not applicable) and `benchmark.json` ({meta, rows}) into `out_dir`."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     names = [f.name for f in dataclasses.fields(Measurement)]
@@ -517,7 +626,7 @@ def _machine(device) -> dict:
                 tf32_matmul=torch.backends.cuda.matmul.allow_tf32, tf32_cudnn=torch.backends.cudnn.allow_tf32)
 
 # %% ../nbs/14_benchmark.ipynb #29e6c96e
-def bench_parser() -> argparse.ArgumentParser:
+def bench_parser() -> argparse.ArgumentParser:  # the parser
     "The command line of `mlscam_bench`."
     cuda = torch.cuda.is_available()
     p = command('mlscam_bench', main.__doc__, epilog='--config/--set: the model section gives the sizes to time (default: benchmark_model_config).')
@@ -538,7 +647,8 @@ def bench_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/14_benchmark.ipynb #872f3162
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0, 1 if a path gave wrong numbers
     "Console script `mlscam_bench`: time the step, `run` and each training mode on reference and optimised paths, with the SFNO anchor."
     p = bench_parser()
     return run_command(p, lambda a: _bench(p, a), argv)
