@@ -319,8 +319,8 @@ class Checkpoint:
     n_forcing: int
     odd_state_channels: list[int]
     odd_latent_channels: list[int]
-    layout: dict | None = None          # mlscam.data.ColumnLayout.to_dict()
-    normalizer: dict | None = None      # mlscam.data.Normalizer.to_dict()
+    layout: dict | None = None          # mlscam.columns.ColumnLayout.to_dict()
+    normalizer: dict | None = None      # mlscam.columns.Normalizer.to_dict()
     grid: dict | None = None            # mlscam.grid.Grid.to_dict(); None when unknown
     time_step: str | None = None        # the model's time step, e.g. '0 days 00:30:00'
     config: dict | None = None          # the whole training Config as a dict
