@@ -23,7 +23,8 @@ import torch
 import xarray as xr
 
 from .config import Config, LossWeights, ModelConfig, command, config_from_args, config_to_dict, run_command
-from .data import ColumnLayout, Normalizer, compute_stats, synthetic_dataset, to_columns
+from .columns import ColumnLayout, Normalizer, compute_stats, to_columns
+from .files import synthetic_dataset
 from .grid import Grid
 from .losses import TrainingLoss
 from .model import MLSCAM, count_parameters, flops_per_column_step, save_checkpoint

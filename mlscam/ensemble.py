@@ -19,7 +19,8 @@ import torch
 import xarray as xr
 
 from .config import SimConfig, atomic_output, progress_bar
-from .data import ColumnLayout, Normalizer, forcing_columns, from_columns, sample_columns
+from .columns import ColumnLayout, Normalizer, forcing_columns, from_columns
+from .datasets import sample_columns
 from .grid import Grid, patches_at
 from .simulate import FORMAT_VERSION, START_DATE, VARIABLE_ATTRS, hydrostatic_geopotential, simulation_parameters
 
@@ -245,9 +246,9 @@ def ensemble_stats(ens: Ensemble,  # the ensemble
                    members=None,  # members to use; None = all
                    every: int = 1,  # use every n-th time
                    chunk: int = 48,  # times read at once (memory)
-                  ) -> xr.Dataset:  # statistics Dataset as `mlscam.data.compute_stats` writes
-    "Normalisation statistics of `members` (default all) in the format of `mlscam.data.compute_stats`."
-    from mlscam.data import stats_dataset
+                  ) -> xr.Dataset:  # statistics Dataset as `mlscam.columns.compute_stats` writes
+    "Normalisation statistics of `members` (default all) in the format of `mlscam.columns.compute_stats`."
+    from mlscam.columns import stats_dataset
     members = list(range(ens.members)) if members is None else [int(m) for m in members]
     n_state, dev = ens.layout.n_state, ens.states.device
     shift = ens.states.offset.double()                                         # (channel,): avoids cancellation

@@ -445,8 +445,8 @@ class Checkpoint:
     n_forcing: int                      # forcing channels per column
     odd_state_channels: list[int]       # state channels that change sign under the parity (vector components)
     odd_latent_channels: list[int]      # latent channels that change sign under the parity
-    layout: dict | None = None          # mlscam.data.ColumnLayout.to_dict()
-    normalizer: dict | None = None      # mlscam.data.Normalizer.to_dict()
+    layout: dict | None = None          # mlscam.columns.ColumnLayout.to_dict()
+    normalizer: dict | None = None      # mlscam.columns.Normalizer.to_dict()
     grid: dict | None = None            # mlscam.grid.Grid.to_dict(); None when unknown
     time_step: str | None = None        # the model's time step, e.g. '0 days 00:30:00'
     config: dict | None = None          # the whole training Config as a dict

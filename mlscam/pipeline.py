@@ -14,7 +14,9 @@ import numpy as np
 import xarray as xr
 
 from .config import Config, command, config_from_args, run_command, save_config
-from .data import MANIFEST, ColumnLayout, open_from_config, prepare_columns
+from .columns import ColumnLayout
+from .datasets import ColumnStore, prepare_columns
+from .files import open_from_config
 from .simulate import resolve_data         # no data given: the one simulate fallback
 
 # %% auto #0
@@ -25,7 +27,7 @@ __all__ = ['describe_data', 'describe_columns', 'pretrain_config', 'finetune_con
 def describe_data(ds, layout: ColumnLayout) -> str:
     "A short human-readable summary of a canonical dataset and the column layout made from it."
     from mlscam.grid import Grid
-    from mlscam.data import calendar_of, time_labels, time_step
+    from mlscam.files import calendar_of, time_labels, time_step
     grid = Grid.from_coords(ds.lat.values, ds.lon.values)
     t = ds.time.values
     lines = [f'grid      : {grid.kind} {grid.nlat} × {grid.nlon} (lat {grid.lat[0]:.2f} … {grid.lat[-1]:.2f}°)',
@@ -39,8 +41,7 @@ def describe_data(ds, layout: ColumnLayout) -> str:
 # %% ../nbs/12_pipeline.ipynb #48903095
 def describe_columns(columns_dir) -> str:
     "Summary of prepared single-column files: patch count, lead, and how the sampled latitudes follow the area weights."
-    from mlscam.data import ColumnDataset
-    cols = ColumnDataset(columns_dir)
+    cols = ColumnStore(columns_dir)
     grid, rows = cols.grid, cols.centres()[:, 1]                                        # each patch's latitude row
     observed = np.bincount(rows, minlength=grid.nlat) / len(rows)
     expected = grid.lat_weights() / grid.nlat
@@ -120,7 +121,7 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     layout = ColumnLayout.from_dataset(ds, cfg.data)
     print(describe_data(ds, layout))
     columns = run_dir / 'columns'
-    if not (columns / MANIFEST).exists():                      # the store's own mark of a finished preparation
+    if not ColumnStore(columns).prepared():                    # the store's own mark of a finished preparation
         prepare_columns(ds, layout, columns, cfg.pipeline.columns, lead=1, seed=cfg.train.seed, progress=progress)
     print(describe_columns(columns))
     out = dict(run_dir=run_dir, data=[Path(p) for p in cfg.data.paths], columns=columns)

@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from .config import atomic_output, command, config_from_args, progress_bar, run_command
-from .data import level_indices, open_dataset, time_labels, times_from_labels
+from .files import level_indices, open_dataset, time_labels, times_from_labels
 from .metrics import (
     METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast, climatology_forecast_like, forecast_valid_times,
     global_mean, init_and_lead, lon_0_360, persistence_forecast, skill, time_mean_bias)

@@ -30,18 +30,17 @@ import xarray as xr
 
 from .config import (ConfigError, RolloutConfig, add_section_flags, command, config_from_args, config_from_dict, config_to_dict,
                            fsync_path, progress_bar, run_command)
-from .data import (CANONICAL_UNITS, COMPUTED_FORCINGS, STATIC_FORCINGS, ColumnLayout, Normalizer, _sources, canonicalize,
-                         STANDARD_NAMES, check_times, convert_units, file_name_of, forcing_columns, level_indices, open_dataset,
-                         source_of, to_columns)
+from .columns import COMPUTED_FORCINGS, TIME_DEPENDENT_FORCINGS, ColumnLayout, Normalizer, forcing_columns, to_columns
+from .files import (CANONICAL_UNITS, STANDARD_NAMES, STATIC_FORCINGS, _sources, canonicalize, check_times, convert_units,
+                          file_name_of, level_indices, open_dataset, source_of)
 from .grid import Grid, lat_weights
 from .model import MLSCAM, Checkpoint
 
 # %% auto #0
-__all__ = ['TIME_DEPENDENT_FORCINGS', 'FILL_VALUE', 'CF_STANDARD_NAMES', 'RolloutModel', 'load_rollout_model',
-           'open_initial_state', 'valid_times', 'ForcingSchedule', 'output_channels', 'coordinate_attrs',
-           'variable_attrs', 'vertical_terms', 'RolloutWriter', 'Instability', 'HealthReference', 'health_reference',
-           'field_health', 'health_departures', 'find_instability', 'RolloutResult', 'RolloutUnstable', 'Terminated',
-           'run', 'main']
+__all__ = ['FILL_VALUE', 'CF_STANDARD_NAMES', 'RolloutModel', 'load_rollout_model', 'open_initial_state', 'valid_times',
+           'ForcingSchedule', 'output_channels', 'coordinate_attrs', 'variable_attrs', 'vertical_terms',
+           'RolloutWriter', 'Instability', 'HealthReference', 'health_reference', 'field_health', 'health_departures',
+           'find_instability', 'RolloutResult', 'RolloutUnstable', 'Terminated', 'run', 'main']
 
 # %% ../nbs/07_rollout.ipynb #90dcfcb0
 @dataclass
@@ -125,8 +124,6 @@ def open_initial_state(initial_state,  # NetCDF/zarr path, glob, list of them, o
     return ds.isel(time=index), data_step
 
 # %% ../nbs/07_rollout.ipynb #6d6e61be
-TIME_DEPENDENT_FORCINGS = tuple(f for f in COMPUTED_FORCINGS if f not in ('sin_lat', 'cos_lat'))
-
 def valid_times(t0,  # initial time: numpy datetime64, pandas Timestamp or cftime
                 time_step,  # the model time step (anything `pd.Timedelta` reads)
                 steps,  # the step numbers k (an int array or range)

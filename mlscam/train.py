@@ -312,8 +312,8 @@ class TrainingData:
     "Train/val datasets and what a checkpoint must carry about them."
     train: torch.utils.data.Dataset
     val: torch.utils.data.Dataset | None
-    layout: object                       # mlscam.data.ColumnLayout
-    normalizer: object                   # mlscam.data.Normalizer
+    layout: object                       # mlscam.columns.ColumnLayout
+    normalizer: object                   # mlscam.columns.Normalizer
     grid: Grid | None                    # None only if unknown (single-column files without a grid)
     tendency_scale: torch.Tensor         # (n_state,) s / σ_Δ per state channel (s: the normaliser's scale)
     state_std: np.ndarray                # (n_state,) the normaliser's physical scale per state channel (for RMSE)
@@ -321,7 +321,7 @@ class TrainingData:
 
 def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tuple[np.ndarray, np.ndarray]:
     "Boolean masks (train, val) over `times`: the configured [start, stop] periods, or the last 10% (≥ `min_val`) held out."
-    from mlscam.data import time_labels
+    from mlscam.files import time_labels
     t = time_labels(times)                     # in the times' own calendar (cftime, any datetime64 unit, ISO labels)
     within = lambda period: (t >= time_labels(period[:1])[0]) & (t <= time_labels(period[1:2])[0])
     if val_times is not None: val = within(val_times)
@@ -344,7 +344,7 @@ def window_starts(mask: np.ndarray, length: int, times=None, step=None) -> np.nd
 
 def _at_times(ds, times, what: str):
     "`ds` at the times whose ISO labels are `times` (any calendar); an error names the first one missing."
-    from mlscam.data import _iso, source_of
+    from mlscam.files import _iso, source_of
     position = {_iso(v): k for k, v in enumerate(ds.time.values)}
     missing = [t for t in times if t not in position]
     if missing: raise ValueError(f'{source_of(ds)}: {len(missing)} {what} time(s) are not in the data, the first {missing[0]}')
@@ -352,7 +352,7 @@ def _at_times(ds, times, what: str):
 
 def _normalizer(cfg: Config, layout, open_train, time_step, run_dir: Path, is_main: bool, progress: bool = False):
     "The normalizer from `data.stats`, or from statistics of the training data (periods of `time_step`; saved to `run_dir/stats.nc`)."
-    from mlscam.data import Normalizer, compute_stats, load_stats, save_stats
+    from mlscam.columns import Normalizer, compute_stats, load_stats, save_stats
     if cfg.data.stats: return Normalizer.from_stats(load_stats(cfg.data.stats), layout)
     stats = compute_stats(open_train(), layout, time_step=time_step, progress=progress and is_main)   # a bar: it reads every training time
     if is_main: save_stats(stats, run_dir / 'stats.nc')
@@ -365,10 +365,11 @@ def _check_channels(normalizer, layout):
 
 def _open_training_files(cfg: Config):
     "The data files `cfg` names, opened lazily (`data.paths`; else the columns' sources; else a simulation)."
-    from mlscam.data import ColumnDataset, open_from_config
+    from mlscam.datasets import ColumnStore
+    from mlscam.files import open_from_config
     dc = cfg.data
     if dc.paths: paths = dc.paths
-    elif cfg.train.mode == 'single_column': paths = ColumnDataset(dc.columns_dir).source_paths()
+    elif cfg.train.mode == 'single_column': paths = ColumnStore(dc.columns_dir).source_paths()
     else:
         from mlscam.simulate import resolve_data
         paths = resolve_data(cfg, progress=False).data.paths
@@ -376,28 +377,29 @@ def _open_training_files(cfg: Config):
 
 def _single_column_data(cfg: Config, normalizer, is_main: bool, progress: bool = False) -> tuple:
     "Prepared 3×3 patches (`data.columns_dir`) split in time → (train, val, layout, normalizer, grid, time step)."
-    from mlscam.data import ColumnDataset
+    from mlscam.datasets import ColumnDataset, ColumnStore
     dc, run_dir = cfg.data, Path(cfg.train.out_dir)
     if not dc.columns_dir:
         raise ValueError('train.mode=single_column needs data.columns_dir: prepare patches with mlscam_prepare_columns')
-    probe = ColumnDataset(dc.columns_dir)
-    layout, times, time_step = probe.layout, probe.times(), probe.time_step           # cftime: any calendar, year 0001
+    store = ColumnStore(dc.columns_dir)                                                  # the manifest and the patches' centres
+    layout, times, time_step = store.layout, store.times(), store.time_step           # cftime: any calendar, year 0001
     train_t, val_t = split_times(times, dc.train_times, dc.val_times, min_val=2)
     if normalizer is None:                     # statistics of the columns' training times, found by label in the files
-        train_labels = [t for t, m in zip(probe.time_labels, train_t) if m]
+        train_labels = [t for t, m in zip(store.time_labels, train_t) if m]
         normalizer = _normalizer(cfg, layout, lambda: _at_times(_open_training_files(cfg), train_labels, f'{dc.columns_dir}: training'),
                                  time_step, run_dir, is_main, progress)
     _check_channels(normalizer, layout)
     full = ColumnDataset(dc.columns_dir, normalizer, lead=1)
-    start = probe.centres()[:, 0]                                                       # each patch's first time
+    start = store.centres()[:, 0]                                                       # each patch's first time
     pick = lambda mask: np.flatnonzero(np.isin(start, window_starts(mask, 2, times, time_step)))   # t and t+1 both in the period
     return (torch.utils.data.Subset(full, pick(train_t)), torch.utils.data.Subset(full, pick(val_t)), layout, normalizer,
-            probe.grid, time_step)
+            store.grid, time_step)
 
 def _global_data(cfg: Config, normalizer, is_main: bool, progress: bool = False) -> tuple:
     "Whole fields of the data files in windows of K+1 times, split in time → (train, val, layout, normalizer, grid, time step)."
-    from mlscam.data import ColumnLayout, GlobalDataset
-    from mlscam.data import time_step as time_step_of
+    from mlscam.columns import ColumnLayout
+    from mlscam.datasets import GlobalDataset
+    from mlscam.files import time_step as time_step_of
     tc, dc = cfg.train, cfg.data
     ds = _open_training_files(cfg)
     layout = ColumnLayout.from_dataset(ds, dc)
@@ -486,7 +488,7 @@ class Trainer:
         resume = self._resume_checkpoint()
         start = resume or (Checkpoint.load(tc.init_from) if tc.init_from else None)   # where the weights come from
         if data is None:
-            from mlscam.data import Normalizer
+            from mlscam.columns import Normalizer
             data = build_data(cfg, None if start is None else Normalizer.from_dict(start.normalizer), ctx.is_main, progress)
         self.data = data
         self.model = self._init_model(start if resume is None else None)
