@@ -56,8 +56,7 @@ def main(argv=None):
     ckpt = Checkpoint.load(a.checkpoint, map_location=device)
     model = ckpt.model(device).eval()
     normalizer = Normalizer.from_dict(ckpt.normalizer).to(device)
-    x = ens.states.get(0, torch.arange(0, ens.states.shape[1], 24))                    # (time, lat, lon, C) twice a day
-    clim = x.mean((0, 2))[:, None, :]                                                  # (lat, 1, C): the run's own
+    clim = hs_emulator._climatology(ens, [0])                                          # (lat, 1, C): the run's own
     inits = list(np.linspace(0, ens.states.shape[1] - a.lead_days * 48 - 1, a.inits).astype(int))
     t0 = time.perf_counter()
     result = hs_emulator.evaluate(model, normalizer, ens, 0, clim, ens.layout, inits, lead_days=a.lead_days,
