@@ -59,6 +59,14 @@ def _level_index(levels, target=0.5) -> int:
     return int(np.argmin(np.abs(np.asarray(levels) - target)))
 
 
+def eval_inits(n_times, args, per_day=48):
+    "`args.inits` initial times spread over a run of `n_times` states, each leaving `args.lead_days` of truth after it."
+    last = n_times - args.lead_days * per_day - 1
+    if last < 0:
+        raise SystemExit(f'hs_emulator: --lead-days {args.lead_days} needs runs of more than {args.lead_days} days; '
+                         f'the held-out run has {n_times} states ({n_times / per_day:.1f} days): raise sim.days or lower --lead-days')
+    return list(np.linspace(0, last, args.inits).astype(int))
+
 @torch.no_grad()
 def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days=10, every=12, free_days=365, device='cuda'):
     "10-day forecasts from `inits` of the held-out run vs persistence and climatology, and a free run of `free_days`."
@@ -231,7 +239,7 @@ def main(argv=None):
         diagnostics['start'] = diagnose(m0, nd, ens, held, ens.layout, device)
         diagnostics['start+filter60'] = diagnose(m0, nd, ens, held, ens.layout, device, polar_filter=60.)
         print('diagnostics:', json.dumps(diagnostics), flush=True)
-        inits = list(np.linspace(0, ens.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
+        inits = eval_inits(ens.states.shape[1], args)
         clim = _climatology(ens, train_members)
         m0f = copy.deepcopy(m0); m0f.cfg = copy.copy(m0.cfg); m0f.cfg.polar_filter = 60.
         r = evaluate(m0f, nd, ens, held, clim, ens.layout, inits, lead_days=args.lead_days, free_days=args.free_days, device=device)
@@ -311,7 +319,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
     if last:
         from mlscam.model import load_model
         model, _ = load_model(out / last[-1]['name'] / 'checkpoints' / 'last.pt', map_location=device)
-        inits = list(np.linspace(0, ens.states.shape[1] - args.lead_days * 48 - 1, args.inits).astype(int))
+        inits = eval_inits(ens.states.shape[1], args)
         nd = normalizer.to(device)
         result = evaluate(model, nd, ens, held, _climatology(ens, train_members), ens.layout, inits,
                           lead_days=args.lead_days, free_days=args.free_days, device=device)
