@@ -202,9 +202,13 @@ def _channel_sign(odd_channels, n_channel: int, like: torch.Tensor) -> torch.Ten
     if not odd: return None
     if odd[0] < 0 or odd[-1] >= n_channel:
         raise ValueError(f"odd_channels {odd} must be channel indices in [0, {n_channel}) of the field")
-    sign = torch.ones(n_channel, dtype=like.dtype, device=like.device)
-    sign[odd] = -1
-    return sign
+    runs, start = [], odd[0]                                 # odd channels as runs [a, b): few, usually one or two
+    for prev, c in zip(odd, odd[1:] + [None]):
+        if c != prev + 1: runs.append((start, prev + 1)); start = c
+    idx = torch.arange(n_channel, device=like.device)        # made on the device: no host copy (CUDA-graph capturable)
+    flip = torch.zeros(n_channel, dtype=torch.bool, device=like.device)
+    for a, b in runs: flip = flip | ((idx >= a) & (idx < b))
+    return 1 - 2 * flip.to(like.dtype)
 
 def pad_halo(x: torch.Tensor,  # field (…, lat, lon, channel) on `grid`, a torch tensor
              grid: Grid,  # the grid of `x`

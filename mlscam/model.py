@@ -9,6 +9,7 @@ import dataclasses
 import math
 import os
 import pickle
+import warnings
 import weakref
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -442,7 +443,14 @@ class GraphedStep:
         with torch.no_grad():
             if not z.is_cuda: return self._eager(z, forcing)
             key = self._key(z, forcing)
-            graph, zs, fs, out = self._graphs.get(key) or self._record(z, forcing, key)
+            if key not in self._graphs:
+                try: self._record(z, forcing, key)
+                except RuntimeError as e:                                      # e.g. a host copy inside the step
+                    warnings.warn(f'GraphedStep: the step could not be recorded as a CUDA graph ({str(e).splitlines()[0]}); '
+                                  'it runs eagerly (set train.pushforward_graph: false to skip the attempt)')
+                    self._graphs[key] = None
+            if self._graphs[key] is None: return self._eager(z, forcing)
+            graph, zs, fs, out = self._graphs[key]
             zs.copy_(z)
             if fs is not None: fs.copy_(forcing)
             graph.replay()
