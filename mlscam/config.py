@@ -220,7 +220,6 @@ class TrainConfig:
     latent_noise: float = setting(0., '>= 0')            # global_rollout: noise on each sample's initial latent, × its per-channel spread; 0 = off
     pushforward_steps: int = setting(0, '>= 0')          # global_rollout: before the K scored steps, up to this many steps rolled out without gradient (drawn per optimiser step); 0 = off
     pushforward_curriculum: list[list[int]] = setting([])  # [[step, P], ...]: the pushforward bound P from that step on; [] = pushforward_steps
-    pushforward_graph: bool = True                       # on a GPU, replay the unscored steps from a CUDA graph (`GraphedStep`: same values, one launch per step); false = eager
     out_dir: str = 'runs/default'                        # checkpoints, config.yaml, logs
     init_from: str | None = None                         # checkpoint whose weights start this run
     resume: bool = False                                 # continue from out_dir's last checkpoint

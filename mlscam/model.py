@@ -9,8 +9,6 @@ import dataclasses
 import math
 import os
 import pickle
-import warnings
-import weakref
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -27,8 +25,8 @@ from .grid import (CENTRE_TOKEN, apply_zonal_filter, neighbourhood_rows, pad_hal
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'parity_signs', 'latent_odd_channels', 'ColumnMLP', 'ColumnEncoder', 'Decoder', 'TendencyDecoder',
-           'TokenMixing', 'ChannelFFN', 'MixerBlock', 'FinalBlock', 'LatentMixer', 'MLSCAM', 'GraphedStep',
-           'graphed_step', 'flops_per_column_step', 'count_parameters', 'Checkpoint', 'save_checkpoint', 'load_model']
+           'TokenMixing', 'ChannelFFN', 'MixerBlock', 'FinalBlock', 'LatentMixer', 'MLSCAM', 'flops_per_column_step',
+           'count_parameters', 'Checkpoint', 'save_checkpoint', 'load_model']
 
 # %% ../nbs/05_model.ipynb #ddcc87cd
 def parity_signs(n: int,  # number of channels
@@ -396,76 +394,6 @@ class MLSCAM(nn.Module):
             if x is not None: states.append(x)                                         # (b, lat, lon, n_state)
         if not states: return z, z.new_zeros(z.shape[0], 0, *z.shape[1:3], self.n_state)
         return z, torch.stack(states, 1)                                               # (b, n_out, lat, lon, n_state)
-
-# %% ../nbs/05_model.ipynb #09786d52
-class GraphedStep:
-    "The global latent step of `model` without gradient, `z → advance(z, increment(z, forcing, grid))`, replayed from a CUDA graph on a GPU (eager elsewhere)."
-    def __init__(self,
-                 model: MLSCAM,  # the model (its weights are read in place at every replay)
-                 grid,  # the global grid of the latents
-                ):
-        self._model, self.grid, self._graphs = weakref.ref(model), grid, {}   # no reference cycle through a cache
-
-    @property
-    def model(self) -> MLSCAM: return self._model()
-
-    def _eager(self, z, forcing):
-        return self.model.advance(z, self.model.increment(z, forcing, self.grid), self.grid)
-
-    def _key(self, z, forcing):
-        amp = torch.get_autocast_dtype('cuda') if torch.is_autocast_enabled('cuda') else None
-        return (tuple(z.shape), z.dtype, None if forcing is None else (tuple(forcing.shape), forcing.dtype), z.device,
-                amp, self.model.training, tuple(p.data_ptr() for p in self.model.parameters()))
-
-    def _record(self, z, forcing, key):
-        amp = key[4]
-        fn = lambda a, f: self._eager(a, f)
-        zs = z.detach().clone()
-        fs = None if forcing is None else forcing.detach().clone()
-        side = torch.cuda.Stream(z.device)
-        side.wait_stream(torch.cuda.current_stream(z.device))
-        with torch.no_grad(), torch.autocast('cuda', dtype=amp or torch.float32, enabled=amp is not None, cache_enabled=False):
-            with torch.cuda.stream(side):                                     # warm-up: lazy inits, filter tensors, cuBLAS handles
-                for _ in range(2): fn(zs, fs)
-            torch.cuda.current_stream(z.device).wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph): out = fn(zs, fs)
-        self._graphs = {k: v for k, v in self._graphs.items() if k[:6] != key[:6]}   # weights moved: drop the stale graph
-        self._graphs[key] = (graph, zs, fs, out)
-        return self._graphs[key]
-
-    @torch.compiler.disable                                                    # inside a compiled training step: run as it is
-    def __call__(self,
-                 z: torch.Tensor,  # latent (b, lat, lon, D)
-                 forcing: torch.Tensor | None,  # (b, lat, lon, n_forcing) or None
-                ) -> torch.Tensor:  # next latent (b, lat, lon, D); a fresh tensor
-        "One step, as `MLSCAM.step` on the grid computes it (bitwise, on the same device and precision)."
-        with torch.no_grad():
-            if not z.is_cuda: return self._eager(z, forcing)
-            key = self._key(z, forcing)
-            if key not in self._graphs:
-                try: self._record(z, forcing, key)
-                except RuntimeError as e:                                      # e.g. a host copy inside the step
-                    warnings.warn(f'GraphedStep: the step could not be recorded as a CUDA graph ({str(e).splitlines()[0]}); '
-                                  'it runs eagerly (set train.pushforward_graph: false to skip the attempt)')
-                    self._graphs[key] = None
-            if self._graphs[key] is None: return self._eager(z, forcing)
-            graph, zs, fs, out = self._graphs[key]
-            zs.copy_(z)
-            if fs is not None: fs.copy_(forcing)
-            graph.replay()
-            return out.clone()
-
-_GRAPHED = weakref.WeakKeyDictionary()
-
-def graphed_step(model: MLSCAM,  # the model
-                 grid,  # the global grid
-                ) -> GraphedStep:  # kept while `model` lives
-    "The `GraphedStep` of `model` on `grid`, made once per (model, grid) and kept: its graphs are recorded once, not per call."
-    steps = _GRAPHED.setdefault(model, {})
-    key = (grid.kind, grid.nlat, grid.nlon)
-    if key not in steps: steps[key] = GraphedStep(model, grid)
-    return steps[key]
 
 # %% ../nbs/05_model.ipynb #aa1950e6
 def flops_per_column_step(cfg: ModelConfig,  # the model config

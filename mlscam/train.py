@@ -24,7 +24,7 @@ from torch.utils.checkpoint import checkpoint
 from .config import Config, command, config_from_args, config_to_dict, config_from_dict, progress_bar, run_command, save_config
 from .grid import Grid
 from .losses import TrainingLoss, nonfinite_terms
-from .model import MLSCAM, Checkpoint, graphed_step
+from .model import MLSCAM, Checkpoint
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 'set_rng_state', 'lr_factor', 'EpochBatches',
@@ -102,13 +102,12 @@ def perturb_initial_latent(z: torch.Tensor, amplitude: float) -> torch.Tensor:
 
 @torch.no_grad()
 def pushforward_latent(model: MLSCAM, state0: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                       latent_noise: float = 0., graphed: bool = True) -> torch.Tensor:
-    "The model's own latent after `steps` latent steps from `encode(state0)` (perturbed by `latent_noise`), without gradient: `(batch, lat, lon, latent)`; `graphed`: each step a `GraphedStep` replay on a GPU."
+                       latent_noise: float = 0.) -> torch.Tensor:
+    "The model's own latent after `steps` latent steps from `encode(state0)` (perturbed by `latent_noise`), without gradient: `(batch, lat, lon, latent)`."
     z = model.encode(state0[:, None], forcing[:, :1])             # (batch, 1, lat, lon, latent)
     if latent_noise: z = perturb_initial_latent(z, latent_noise)
-    step = graphed_step(model, grid) if graphed else (lambda a, f: model.step(a, f, grid))
     z = z[:, 0]
-    for k in range(steps): z = step(z, forcing[:, k])
+    for k in range(steps): z = model.advance(z, model.increment(z, forcing[:, k], grid), grid)
     return z
 
 def pushforward_at(step: int, seed: int, max_steps: int) -> int:
@@ -119,8 +118,8 @@ def pushforward_at(step: int, seed: int, max_steps: int) -> int:
 
 # %% ../nbs/06_train.ipynb #347f3639
 def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0., pushforward: int = 0,
-                    graphed: bool = True) -> list[tuple[dict, dict]]:
+                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0., pushforward: int = 0
+                    ) -> list[tuple[dict, dict]]:
     "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`), the first `pushforward` steps unscored and without gradient."
     n = pushforward + steps + 1
     if state.ndim != 5 or state.shape[1] < n:
@@ -130,7 +129,7 @@ def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, s
     ckpt = model.cfg.checkpoint_blocks and model.training and torch.is_grad_enabled()
     run = (lambda f, x: checkpoint(f, x, use_reentrant=False)) if ckpt else (lambda f, x: f(x))
     if pushforward:
-        z0 = pushforward_latent(model, state[:, 0], forcing, pushforward, grid, latent_noise, graphed)   # (batch, lat, lon, latent), no gradient
+        z0 = pushforward_latent(model, state[:, 0], forcing, pushforward, grid, latent_noise)   # (batch, lat, lon, latent), no gradient
         state, forcing = state[:, pushforward:], forcing[:, pushforward:]
     z_true = model.encode(state, forcing)                          # (batch, K+1, lat, lon, latent)
     if latent_noise and not pushforward: z_true = perturb_initial_latent(z_true, latent_noise)
@@ -171,11 +170,11 @@ MODES = ('single_column', 'global', 'global_rollout')
 class ForecastStep(torch.nn.Module):
     "The model in one training mode: `forward(batch, steps, pushforward)` → `[(outputs, targets)]`, one pair per scored latent step."
     def __init__(self, model: MLSCAM, mode: str, grid: Grid | None = None, tendency_scale: torch.Tensor | None = None,
-                 latent_noise: float = 0., pushforward_graph: bool = True):
+                 latent_noise: float = 0.):
         super().__init__()
         if mode not in MODES: raise ValueError(f"train.mode={mode!r}; choose one of {list(MODES)}")
         if mode != 'single_column' and grid is None: raise ValueError(f'train.mode={mode!r} needs the grid of the data')
-        self.model, self.mode, self.grid, self.latent_noise, self.pushforward_graph = model, mode, grid, latent_noise, pushforward_graph
+        self.model, self.mode, self.grid, self.latent_noise = model, mode, grid, latent_noise
         self.register_buffer('tendency_scale', tendency_scale, persistent=False)
 
     def forward(self, batch: dict, steps: int = 1, pushforward: int = 0) -> list[tuple[dict, dict]]:
@@ -185,7 +184,7 @@ class ForecastStep(torch.nn.Module):
                                          target_forcing, self.tendency_scale)
         noise = self.latent_noise if self.training and self.mode == 'global_rollout' else 0.   # validation: never
         return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise,
-                               pushforward if self.training else 0, self.pushforward_graph)
+                               pushforward if self.training else 0)
 
 def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_weights=None
                  ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -497,8 +496,7 @@ class Trainer:
         lat_w = torch.as_tensor(data.grid.lat_weights(), dtype=torch.float32) if global_mode and tc.loss.lat_weighted else None
         self.loss_fn = TrainingLoss.from_config(tc.loss, lat_weights=lat_w).to(ctx.device)
         self.rmse_weights = None if lat_w is None else lat_w.view(-1, 1, 1).to(ctx.device)   # (lat, 1, 1)
-        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float(), tc.latent_noise,
-                                     tc.pushforward_graph).to(ctx.device)
+        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float(), tc.latent_noise).to(ctx.device)
         self.net = self.forecast
         if ctx.world_size > 1:
             used = set(self.loss_fn.weights)

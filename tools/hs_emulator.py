@@ -59,6 +59,21 @@ def _level_index(levels, target=0.5) -> int:
     return int(np.argmin(np.abs(np.asarray(levels) - target)))
 
 
+FLAT = 0.01   # a free-run field whose spatial spread falls below 1% of the training spread has stopped moving: the run ends
+
+def free_run_stop(x, normalizer, names, lat, lon, day):
+    "Why a free run's decoded state `x` (lat, lon, C) ends it, or None: non-finite or beyond the training mean ± 10 std, or a field gone flat (its spatial spread below `FLAT` of the training spread: a flow that has died)."
+    mean, std = normalizer.mean.to(x), normalizer.std.to(x)
+    bad = ~torch.isfinite(x) | (x < mean - 10 * std) | (x > mean + 10 * std)
+    if bool(bad.any()):
+        i, j, c = (int(a) for a in bad.nonzero()[0])
+        return dict(day=day, reason='out of range', channel=names[c], lat=float(lat[i]), lon=float(lon[j]), value=float(x[i, j, c]))
+    flat = x.flatten(0, 1).std(0) < FLAT * std                                      # (C,)
+    if bool(flat.any()):
+        c = int(flat.nonzero()[0])
+        return dict(day=day, reason='flat', channel=names[c], spatial_std=float(x[..., c].std()), training_std=float(std[c]))
+    return None
+
 def eval_inits(n_times, args, per_day=48):
     "`args.inits` initial times spread over a run of `n_times` states, each leaving `args.lead_days` of truth after it."
     last = n_times - args.lead_days * per_day - 1
@@ -107,7 +122,6 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
                         climatology=[float(torch.sqrt(q[c])) for q in sq_clim], acc=[float(a[c]) for a in acc])
     # free run from the first held-out state: decoded once a day, checked against the physical range
     z = model.encode(normalizer.normalize_state(held_out.states.get(member, [0])), f_norm[[0]])
-    lo, hi = normalizer.mean - 10 * normalizer.std, normalizer.mean + 10 * normalizer.std
     free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[])
     u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
     t0 = time.perf_counter()
@@ -120,12 +134,8 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
         free['days'] = day
         free['global_mean_T'].append(float((x[..., pick['temperature']] * w[0]).mean()))
         free['max_abs_u'].append(float(x[..., u_channels].abs().max()))
-        bad = ~torch.isfinite(x) | (x < lo) | (x > hi)
-        if bool(bad.any()):
-            i, j, c = (int(a) for a in bad.nonzero()[0])
-            free['stopped'] = dict(day=day, channel=names[c], lat=float(held_out.lat[i]), lon=float(held_out.lon[j]),
-                                   value=float(x[i, j, c]))
-            break
+        free['stopped'] = free_run_stop(x, normalizer, names, held_out.lat, held_out.lon, day)
+        if free['stopped']: break
     free['seconds'] = time.perf_counter() - t0
     return dict(level=float(layout.levels[k]), forecasts=table, spectral_ratio=spectra, free_run=free)
 
