@@ -260,6 +260,7 @@ def main(argv=None):
         vout.mkdir(parents=True, exist_ok=True)
         last = vout / 'finetune' / 'checkpoints' / 'last.pt'
         restart = vraw.pop('restart', False)      # a new fine-tuning run (fresh optimizer and schedule) from --start-from's weights
+        if restart and last.exists(): restart = False        # begun in an earlier call: resume it
         if restart and not args.start_from: raise SystemExit(f'variant {name}: restart needs --start-from')
         if restart: vraw['restart_from'] = args.start_from
         elif name and args.start_from and not last.exists():
