@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from .config import Config, LossWeights, ModelConfig, command, config_from_args, config_to_dict, run_command
+from .config import Config, LossWeights, ModelConfig, command, config_from_args, config_to_dict, run_command, shown_defaults
 from .columns import ColumnLayout, Normalizer, compute_stats, to_columns
 from .files import synthetic_dataset
 from .grid import Grid
@@ -156,6 +156,7 @@ def check_close(out,  # a tensor, list or dict of tensors
     return err
 
 # %% ../nbs/14_benchmark.ipynb #7c74c3d3
+@shown_defaults
 @dataclasses.dataclass(frozen=True)
 class ExecutionPath:
     "One way to execute the same computation: a name, how it wraps a function, the error it may have against 'reference', its `run` settings."

@@ -25,7 +25,9 @@ __all__ = ['COMPUTED_FORCINGS', 'TIME_DEPENDENT_FORCINGS', 'FORCING_UNITS', 'SOL
            'save_stats', 'load_stats', 'Normalizer']
 
 # %% ../nbs/02b_columns.ipynb #624ad6b6
-def dataset_name(ds: xr.Dataset, name: str) -> str:
+def dataset_name(ds: xr.Dataset,  # a canonical dataset (`open_dataset`)
+                 name: str,  # a variable as a configuration names it: canonical, or its name in the file
+                ) -> str:  # its name in `ds`; `name` itself if no single variable was read from a file's `name`
     "The variable of canonical `ds` that a configuration calls `name`: itself, or the one read from the file's `name`."
     if name in ds.data_vars: return name
     renamed = [v for v in ds.data_vars if ds[v].attrs.get('mlscam_file_name') == name]
@@ -40,11 +42,11 @@ FORCING_UNITS = dict(sin_lat='1', cos_lat='1', sin_time_of_day='1', cos_time_of_
 @dataclass
 class ColumnLayout:
     "Which features a column has, in what order: level variables × levels, surface fields, forcings, and their units."
-    variables: list[str]
-    levels: np.ndarray
-    surface: list[str] = field(default_factory=list)
-    forcings: list[str] = field(default_factory=lambda: ['sin_lat', 'cos_lat'])
-    units: dict[str, str] = field(default_factory=dict)
+    variables: list[str]  # level variables, names as in the dataset
+    levels: np.ndarray  # levels of every level variable (the data's units, hPa for pressure levels)
+    surface: list[str] = field(default_factory=list)  # surface fields, after the level variables
+    forcings: list[str] = field(default_factory=lambda: ['sin_lat', 'cos_lat'])  # from `COMPUTED_FORCINGS` or `STATIC_FORCINGS`
+    units: dict[str, str] = field(default_factory=dict)  # units by variable or forcing name; those of computed forcings are filled in
 
     def __post_init__(self):
         self.variables, self.surface, self.forcings = list(self.variables), list(self.surface), list(self.forcings)
@@ -57,37 +59,47 @@ class ColumnLayout:
             if f in FORCING_UNITS: self.units.setdefault(f, FORCING_UNITS[f])
 
     @property
-    def n_state(self) -> int: return len(self.variables) * len(self.levels) + len(self.surface)
+    def n_state(self) -> int:  # state channels: variables × levels + surface fields
+        return len(self.variables) * len(self.levels) + len(self.surface)
     @property
-    def n_forcing(self) -> int: return len(self.forcings)
+    def n_forcing(self) -> int:  # forcing channels
+        return len(self.forcings)
 
-    def state_names(self) -> list[str]:
+    def state_names(self) -> list[str]:  # (n_state,) names, levels written with %g
         "Channel names, variable-major: 'temperature@850', …, then the surface fields."
         return [f'{v}@{lev:g}' for v in self.variables for lev in self.levels] + self.surface
 
-    def state_variables(self) -> list[str]:
+    def state_variables(self) -> list[str]:  # (n_state,) variable names
         "The variable of each state channel."
         return [v for v in self.variables for _ in self.levels] + self.surface
 
-    def state_levels(self) -> np.ndarray:
+    def state_levels(self) -> np.ndarray:  # (n_state,) float64
         "The level of each state channel (NaN for surface fields)."
         return np.concatenate([np.tile(self.levels, len(self.variables)), np.full(len(self.surface), np.nan)])
 
-    def state_units(self) -> list[str]: return [self.units.get(v, '') for v in self.state_variables()]
-    def forcing_units(self) -> list[str]: return [self.units.get(f, '') for f in self.forcings]
+    def state_units(self) -> list[str]:  # (n_state,) units of each state channel's variable; '' if unknown
+        return [self.units.get(v, '') for v in self.state_variables()]
+    def forcing_units(self) -> list[str]:  # (n_forcing,) units of each forcing; '' if unknown
+        return [self.units.get(f, '') for f in self.forcings]
 
-    def odd_channels(self) -> list[int]:
+    def odd_channels(self) -> list[int]:  # indices into the state channels, ascending
         "State channels of vector variables (negated across a pole)."
         return [k for k, v in enumerate(self.state_variables()) if v in VECTOR_VARIABLES]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict:  # the fields as plain lists and dicts (JSON, checkpoints); `from_dict` inverts it
         return dict(variables=self.variables, levels=self.levels.tolist(), surface=self.surface,
                     forcings=self.forcings, units=dict(self.units))
     @classmethod
-    def from_dict(cls, d: dict) -> ColumnLayout: return cls(**d)
+    def from_dict(cls,
+                  d: dict,  # as made by `to_dict`
+                 ) -> ColumnLayout:  # the layout
+        return cls(**d)
 
     @classmethod
-    def from_dataset(cls, ds: xr.Dataset, data_cfg=None) -> ColumnLayout:
+    def from_dataset(cls,
+                     ds: xr.Dataset,  # a canonical dataset (`open_dataset`)
+                     data_cfg=None,  # a `DataConfig` (variables, levels, surface, forcings); None = every level variable, surface field and level of `ds`, forcings sin_lat, cos_lat
+                    ) -> ColumnLayout:  # the layout, units from the variables' `units` attributes
         "The layout of a canonical dataset for the variables, levels, surface fields and forcings of `data_cfg`."
         get = lambda k, default: getattr(data_cfg, k, default) if data_cfg is not None else default
         variables = [dataset_name(ds, v) for v in get('variables', None) or [v for v in ds.data_vars if ds[v].dims == LEVEL_DIMS]]
@@ -101,7 +113,10 @@ class ColumnLayout:
         units = {n: ds[n].attrs.get('units', '') for n in variables + surface + forcings if n in ds.data_vars}
         return cls(variables, levels, surface, forcings, units)
 
-    def check_compatible(self, other: ColumnLayout, what: str = 'layouts'):
+    def check_compatible(self,
+                         other: ColumnLayout,  # the layout to compare with, e.g. a checkpoint's
+                         what: str = 'layouts',  # what the error calls the two, e.g. 'checkpoint and data layouts'
+                        ):  # None; a `ValueError` listing every difference
         "Raise an error listing every difference in variables, levels, surface fields, forcings or units."
         problems = []
         for key in ('variables', 'surface', 'forcings'):
@@ -125,7 +140,10 @@ def _time_parts(times: xr.DataArray):
     return hour.values.astype(np.float64), times.dt.dayofyear.values.astype(np.float64), \
         times.dt.days_in_year.values.astype(np.float64)
 
-def toa_insolation(times: xr.DataArray, lat, lon) -> np.ndarray:
+def toa_insolation(times: xr.DataArray,  # (time,) UTC times, numpy or cftime
+                   lat,  # (lat,) latitudes, degrees north
+                   lon,  # (lon,) longitudes, degrees east
+                  ) -> np.ndarray:  # (time, lat, lon) float64, W m-2
     "Top-of-atmosphere insolation (W m-2), (time, lat, lon), from Spencer's (1971) solar position series."
     hour, day, _ = _time_parts(times)
     gamma = 2 * np.pi * (day - 1 + (hour - 12) / 24) / 365                    # (time,) day angle
@@ -142,7 +160,9 @@ def toa_insolation(times: xr.DataArray, lat, lon) -> np.ndarray:
                   + np.cos(phi) * np.cos(declination)[:, None, None] * np.cos(hour_angle)[:, None, :])
     return SOLAR_CONSTANT * distance[:, None, None] * np.maximum(cos_zenith, 0)   # (time, lat, lon)
 
-def forcing_columns(ds: xr.Dataset, layout: ColumnLayout) -> np.ndarray:
+def forcing_columns(ds: xr.Dataset,  # a canonical dataset holding the layout's static forcings
+                    layout: ColumnLayout,  # whose `forcings` are made, in order
+                   ) -> np.ndarray:  # (time, lat, lon, n_forcing) float32, physical units
     "Forcing channels of `ds`, (time, lat, lon, n_forcing) float32."
     nt, lat, lon = ds.sizes['time'], ds.lat.values.astype(np.float64), ds.lon.values.astype(np.float64)
     shape = (nt, len(lat), len(lon))
@@ -176,7 +196,10 @@ def _check_finite(values: np.ndarray, ds: xr.Dataset, name: str, layout_levels=N
     raise ValueError(f"{source_of(ds, when)}: variable {name!r} has NaN or inf at time {_iso(when)}{level} "
                      f"(lat {float(ds.lat[bad[1]]):g}, lon {float(ds.lon[bad[2]]):g})")
 
-def to_columns(ds: xr.Dataset, layout: ColumnLayout, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def to_columns(ds: xr.Dataset,  # a canonical dataset (lazy is fine: it is read here)
+               layout: ColumnLayout,  # the channels to read, in order
+               check: bool = True,  # raise on NaN or inf, naming file, variable, level, time and place
+              ) -> tuple[np.ndarray, np.ndarray]:  # (state, forcing), physical units
     "State (time, lat, lon, n_state) in the data's dtype and forcing (time, lat, lon, n_forcing) float32 of `ds`."
     idx = level_indices(ds.level.values, layout.levels, source_of(ds)) if layout.variables else None
     every_level = idx is not None and np.array_equal(idx, np.arange(ds.sizes['level']))
@@ -196,7 +219,11 @@ def to_columns(ds: xr.Dataset, layout: ColumnLayout, check: bool = True) -> tupl
         _check_finite(forcing, ds, layout.forcings[np.argwhere(~np.isfinite(forcing))[0][-1]])
     return state, forcing
 
-def from_columns(state, layout: ColumnLayout, template_ds: xr.Dataset, time=None) -> xr.Dataset:
+def from_columns(state,  # (time, lat, lon, n_state) array, physical units
+                 layout: ColumnLayout,  # the channels of `state`
+                 template_ds: xr.Dataset,  # gives lat, lon, level, attrs and the variables' dtypes and attrs, e.g. the data
+                 time=None,  # the output's time coordinate; None = `template_ds.time`
+                ) -> xr.Dataset:  # the layout's level variables (time, level, lat, lon) and surface fields (time, lat, lon)
     "The Dataset of a state array (time, lat, lon, n_state), with coords, attrs and dtypes of `template_ds`."
     state = np.asarray(state)
     if state.ndim != 4 or state.shape[-1] != layout.n_state:
@@ -231,8 +258,12 @@ class _Moments:
     @property
     def std(self): return np.sqrt(self.m2 / max(self.n, 1))
 
-def compute_stats(ds: xr.Dataset, layout: ColumnLayout, chunk: int = 32, progress: bool = False,
-                  time_step=None) -> xr.Dataset:
+def compute_stats(ds: xr.Dataset,  # a canonical dataset, at least 2 consecutive times
+                  layout: ColumnLayout,  # the channels
+                  chunk: int = 32,  # times read at once
+                  progress: bool = False,  # show a progress bar
+                  time_step=None,  # the data's step; longer spacings (whole multiples) are gaps no tendency spans; None = `ds` must be regular
+                 ) -> xr.Dataset:  # the statistics (`stats_dataset`)
     "Mean, std and tendency std per state channel, mean and std per forcing, streamed; tendencies within `time_runs(ds, time_step)`."
     runs = time_runs(ds, time_step)
     nt = ds.sizes['time']
@@ -254,8 +285,21 @@ def compute_stats(ds: xr.Dataset, layout: ColumnLayout, chunk: int = 32, progres
                          time_step=check_times(ds) if time_step is None else time_step,
                          periods=[[_iso(times[r.start]), _iso(times[r.stop - 1])] for r in runs], sources=source_of(ds))
 
-def stats_dataset(layout: ColumnLayout, mean, std, tendency_mean, tendency_std, forcing_mean, forcing_std, *, n_times: int,
-                  first_time, last_time, time_step, periods, sources: str) -> xr.Dataset:
+def stats_dataset(layout: ColumnLayout,  # the channels, their names and units
+                  mean,  # (n_state,) mean of each state channel
+                  std,  # (n_state,) population std of each state channel
+                  tendency_mean,  # (n_state,) mean of the one-step tendencies x[t+1] - x[t]
+                  tendency_std,  # (n_state,) their population std
+                  forcing_mean,  # (n_forcing,) mean of each forcing; 0 is stored for sin_/cos_ forcings
+                  forcing_std,  # (n_forcing,) std of each forcing; 1 is stored for sin_/cos_ forcings
+                  *,
+                  n_times: int,  # times the moments are over
+                  first_time,  # the first of them (numpy, pandas or cftime)
+                  last_time,  # the last of them
+                  time_step,  # the data's time step, anything `pandas.Timedelta` reads
+                  periods,  # [[first, last], ...] ISO times of each run of consecutive times
+                  sources: str,  # the data files (`source_of`)
+                 ) -> xr.Dataset:  # mean, std, tendency_mean, tendency_std on `channel`; forcing_mean, forcing_std on `forcing_channel`; the rest as attributes
     "The statistics file's dataset from per-channel moments (sin/cos forcings get mean 0, std 1): the one writer of its format."
     forcing_mean, forcing_std = np.array(forcing_mean, dtype=np.float64), np.array(forcing_std, dtype=np.float64)
     for k, name in enumerate(layout.forcings):
@@ -274,12 +318,15 @@ def stats_dataset(layout: ColumnLayout, mean, std, tendency_mean, tendency_std, 
                    description='mlscam normalisation statistics: population mean/std over time, lat, lon per channel; '
                                'tendency = x[t+1] - x[t] within each period'))
 
-def save_stats(stats: xr.Dataset, path) -> Path:
+def save_stats(stats: xr.Dataset,  # from `compute_stats` or `stats_dataset`
+               path,  # the NetCDF file to write
+              ) -> Path:  # `path`
     "Write statistics to NetCDF atomically (`mlscam.config.atomic_output`)."
     with atomic_output(path) as tmp: stats.to_netcdf(tmp)
     return Path(path)
 
-def load_stats(path) -> xr.Dataset:
+def load_stats(path,  # a file written by `save_stats`
+              ) -> xr.Dataset:  # the statistics, attribute `path` set to the file
     "Read statistics written by `save_stats` (into memory; the file is closed)."
     if not Path(path).exists(): raise FileNotFoundError(f"no statistics file {str(path)!r}")
     stats = xr.load_dataset(path)
@@ -293,8 +340,18 @@ def _vector_channels(state_names) -> list[int]:
 
 class Normalizer(torch.nn.Module):
     "Per-channel normalisation of states, forcings and tendencies: (x − centre) / (scale + eps), centre 0 on vector channels."
-    def __init__(self, mean, std, tendency_std, forcing_mean, forcing_std, state_names=(), forcing_names=(),
-                 units=(), eps: float = 1e-6, vector_channels=None):
+    def __init__(self,
+                 mean,  # (n_state,) centre of each state channel; 0 on vector channels
+                 std,  # (n_state,) scale of each state channel
+                 tendency_std,  # (n_state,) scale of each channel's one-step tendency
+                 forcing_mean,  # (n_forcing,) centre of each forcing
+                 forcing_std,  # (n_forcing,) scale of each forcing
+                 state_names=(),  # 'variable@level' of each state channel; () = unnamed (datasets do not check them)
+                 forcing_names=(),  # the forcings' names
+                 units=(),  # units of each state channel
+                 eps: float = 1e-6,  # added to every scale
+                 vector_channels=None,  # state channels of vector components, which must have centre 0; None = found from `state_names`
+                ):
         super().__init__()
         t = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32))
         for k, v in dict(mean=mean, std=std, tendency_std=tendency_std, forcing_mean=forcing_mean,
@@ -310,7 +367,10 @@ class Normalizer(torch.nn.Module):
                              "centred winds must be retrained")
 
     @classmethod
-    def from_stats(cls, stats: xr.Dataset, layout: ColumnLayout) -> Normalizer:
+    def from_stats(cls,
+                   stats: xr.Dataset,  # statistics from `compute_stats` or `load_stats`
+                   layout: ColumnLayout,  # the data's layout; its channels and units must be those of `stats`
+                  ) -> Normalizer:  # the normalizer
         "The normalizer of `stats` (centre 0, RMS scale on vector channels) after checking its channels and units against `layout`."
         where = stats.attrs.get('path', 'the statistics')
         names, fnames = [str(c) for c in stats.channel.values], [str(c) for c in stats.forcing_channel.values]
@@ -329,20 +389,38 @@ class Normalizer(torch.nn.Module):
         return cls(centre, scale, stats.tendency_std.values, stats.forcing_mean.values, stats.forcing_std.values,
                    names, fnames, [str(u) for u in stats.units.values], vector_channels=odd)
 
-    def normalize_state(self, x): return (x - self.mean) / (self.std + self.eps)
-    def denormalize_state(self, x): return x * (self.std + self.eps) + self.mean
-    def normalize_forcing(self, f): return (f - self.forcing_mean) / (self.forcing_std + self.eps)
-    def normalize_tendency(self, dx): return dx / (self.tendency_std + self.eps)
-    def denormalize_tendency(self, y): return y * (self.tendency_std + self.eps)
+    def normalize_state(self,
+                        x,  # state tensor (..., n_state), physical units
+                       ):  # normalised state, same shape
+        return (x - self.mean) / (self.std + self.eps)
+    def denormalize_state(self,
+                          x,  # normalised state tensor (..., n_state)
+                         ):  # state in physical units, same shape
+        return x * (self.std + self.eps) + self.mean
+    def normalize_forcing(self,
+                          f,  # forcing tensor (..., n_forcing), physical units
+                         ):  # normalised forcing, same shape
+        return (f - self.forcing_mean) / (self.forcing_std + self.eps)
+    def normalize_tendency(self,
+                           dx,  # one-step tendency tensor (..., n_state), physical units
+                          ):  # normalised tendency, same shape
+        return dx / (self.tendency_std + self.eps)
+    def denormalize_tendency(self,
+                             y,  # normalised tendency tensor (..., n_state)
+                            ):  # tendency in physical units, same shape
+        return y * (self.tendency_std + self.eps)
     @property
-    def tendency_scale(self):
+    def tendency_scale(self):  # (n_state,) tensor
         "Factor from a normalised-state difference to a normalised tendency: (std + eps) / (tendency_std + eps)."
         return (self.std + self.eps) / (self.tendency_std + self.eps)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict:  # the constructor's arguments as plain lists (JSON, checkpoints); `from_dict` inverts it
         return dict(mean=self.mean.tolist(), std=self.std.tolist(), tendency_std=self.tendency_std.tolist(),
                     forcing_mean=self.forcing_mean.tolist(), forcing_std=self.forcing_std.tolist(),
                     state_names=self.state_names, forcing_names=self.forcing_names, units=self.units, eps=self.eps,
                     vector_channels=self.vector_channels)
     @classmethod
-    def from_dict(cls, d: dict) -> Normalizer: return cls(**d)
+    def from_dict(cls,
+                  d: dict,  # as made by `to_dict`
+                 ) -> Normalizer:  # the normalizer
+        return cls(**d)

@@ -30,7 +30,9 @@ __all__ = ['log', 'MANIFEST', 'select_times', 'GlobalDataset', 'remove_stale_wor
            'ColumnStore', 'ColumnDataset', 'main']
 
 # %% ../nbs/02c_datasets.ipynb #0fa7a40a
-def select_times(ds: xr.Dataset, times=None) -> xr.Dataset:
+def select_times(ds: xr.Dataset,  # a dataset with a `time` index
+                 times=None,  # None = all; (start, stop) time labels, both included; or a slice of times
+                ) -> xr.Dataset:  # the selection; a `ValueError` if it holds no time
     "`ds` restricted to `times` = None (all), (start, stop) inclusive labels, or a slice."
     if times is None: return ds
     sel = times if isinstance(times, slice) else slice(*times)
@@ -41,7 +43,13 @@ def select_times(ds: xr.Dataset, times=None) -> xr.Dataset:
 
 class GlobalDataset(torch.utils.data.Dataset):
     "Windows of K+1 consecutive global states and forcings: dict(state=(K+1, lat, lon, n_state), forcing=…, time=i)."
-    def __init__(self, ds: xr.Dataset, layout: ColumnLayout, normalizer: Normalizer | None = None, steps: int = 1, times=None):
+    def __init__(self,
+                 ds: xr.Dataset,  # a canonical dataset (`open_dataset`)
+                 layout: ColumnLayout,  # the channels of each sample
+                 normalizer: Normalizer | None = None,  # normalises state and forcing; its channels must be the layout's; None = physical units
+                 steps: int = 1,  # K, steps after the first state of a window (>= 1)
+                 times=None,  # the times windows are taken from (`select_times`); None = all
+                ):
         self.ds, self.layout, self.normalizer, self.steps = select_times(ds, times), layout, normalizer, int(steps)
         if self.steps < 1: raise ValueError(f"GlobalDataset: steps must be >= 1, got {steps}")
         if normalizer is not None and normalizer.state_names and normalizer.state_names != layout.state_names():
@@ -71,7 +79,8 @@ def _running(pid: int) -> bool:
     except PermissionError: return True                  # someone else's process
     return True
 
-def remove_stale_work(out_dir) -> list[Path]:
+def remove_stale_work(out_dir,  # a columns directory
+                     ) -> list[Path]:  # the folders removed
     "Remove the `.tmp-PID[@HOST]` work folders in `out_dir` of processes of this host that have ended; returns them."
     removed = []
     for work in sorted(Path(out_dir).glob('.tmp-*')):
@@ -83,7 +92,12 @@ def remove_stale_work(out_dir) -> list[Path]:
     return removed
 
 # %% ../nbs/02c_datasets.ipynb #c4e6feb3
-def sample_columns(n: int, grid: Grid, n_starts: int, seed: int = 0, weighting: str = 'area'):
+def sample_columns(n: int,  # number of columns
+                   grid: Grid,  # the data's grid
+                   n_starts: int,  # number of start times; time indices are drawn from [0, n_starts)
+                   seed: int = 0,  # seed of the draw
+                   weighting: str = 'area',  # 'area': rows by `lat_weights(grid)`; 'row': every latitude row alike
+                  ):  # (t, i, j): (n,) int64 arrays of time, lat and lon indices
     "Random (time, lat index, lon index) of `n` columns: time uniform, lat ∝ area ('area') or per row ('row'), lon uniform."
     if weighting not in ('area', 'row'): raise ValueError(f"sample_columns: weighting must be 'area' or 'row', got {weighting!r}")
     rng = np.random.default_rng(seed)
@@ -132,9 +146,19 @@ def _write_shards(ds, layout, work: Path, grid, samples, n_patches: int, shard_s
     del arrays
     return names, sizes
 
-def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: int, lead: int = 1, seed: int = 0,
-                    shard_size: int = 65536, times=None, weighting: str = 'area', block: int = 8,
-                    overwrite: bool = False, progress: bool = True) -> list[Path]:
+def prepare_columns(ds: xr.Dataset,  # a canonical dataset, physical units
+                    layout: ColumnLayout,  # the channels of the patches
+                    out_dir,  # the columns directory: manifest.json and shard-NNNNN folders go here; made if missing
+                    n_patches: int,  # number of patch sequences
+                    lead: int = 1,  # steps after t in each sequence (>= 1)
+                    seed: int = 0,  # seed of the sampling (`sample_columns`)
+                    shard_size: int = 65536,  # patches per shard
+                    times=None,  # the times to draw from (`select_times`); None = all
+                    weighting: str = 'area',  # 'area' or 'row' (`sample_columns`)
+                    block: int = 8,  # start times read from `ds` at once (plus `lead` more)
+                    overwrite: bool = False,  # replace columns already prepared in `out_dir`; False = a `FileExistsError`
+                    progress: bool = True,  # show a progress bar
+                   ) -> list[Path]:  # the shard folders, in order
     "Sample `n_patches` 3×3 patch sequences (t … t+lead) from `ds` into .npy shards in `out_dir`; returns the shard dirs."
     ds, out_dir = select_times(ds, times), Path(out_dir)
     if lead < 1: raise ValueError(f"prepare_columns: lead must be >= 1, got {lead}")
@@ -172,43 +196,55 @@ def prepare_columns(ds: xr.Dataset, layout: ColumnLayout, out_dir, n_patches: in
 # %% ../nbs/02c_datasets.ipynb #c4c30e3c
 class ColumnStore:
     "A prepared-columns directory (written by `prepare_columns`), read only here: manifest, layout, grid, times, sources, shards."
-    def __init__(self, columns_dir): self.dir = Path(columns_dir)
+    def __init__(self,
+                 columns_dir,  # a directory written by `prepare_columns`
+                ):
+        self.dir = Path(columns_dir)
 
-    def prepared(self) -> bool:
+    def prepared(self) -> bool:  # True once `prepare_columns` has written the manifest (its last step)
         "Whether the directory holds a finished preparation (its manifest, written last)."
         return (self.dir / MANIFEST).exists()
 
     @functools.cached_property
-    def manifest(self) -> dict:
+    def manifest(self) -> dict:  # manifest.json as read (once); a `FileNotFoundError` if not prepared
         "The manifest: layout, lead, seed, sampling, grid, times, calendar, sources, shards."
         if not self.prepared():
             raise FileNotFoundError(f"{self.dir}: no {MANIFEST}; prepare the columns first (mlscam_prepare_columns)")
         return json.loads((self.dir / MANIFEST).read_text())
 
     @property
-    def layout(self) -> ColumnLayout: return ColumnLayout.from_dict(self.manifest['layout'])
+    def layout(self) -> ColumnLayout:  # the patches' channels
+        return ColumnLayout.from_dict(self.manifest['layout'])
     @property
-    def lead(self) -> int: return int(self.manifest['lead'])
+    def lead(self) -> int:  # steps after t stored with each patch
+        return int(self.manifest['lead'])
     @property
-    def sizes(self) -> list[int]: return [s['n'] for s in self.manifest['shards']]
+    def sizes(self) -> list[int]:  # patches in each shard, in order
+        return [s['n'] for s in self.manifest['shards']]
     def __len__(self) -> int: return sum(self.sizes)
     @property
-    def grid(self) -> Grid: return Grid.from_dict(self.manifest['grid'])
+    def grid(self) -> Grid:  # the grid the patches were cut from
+        return Grid.from_dict(self.manifest['grid'])
     @property
-    def time_step(self) -> str | None: return self.manifest.get('time_step')
+    def time_step(self) -> str | None:  # the data's time step as pandas writes it, e.g. '0 days 06:00:00'; None if not recorded
+        return self.manifest.get('time_step')
     @property
-    def time_labels(self) -> list[str]: return list(self.manifest['times'])
-    def times(self) -> np.ndarray:
+    def time_labels(self) -> list[str]:  # 'YYYY-MM-DDTHH:MM:SS' of each time of the data; a patch's time index points here
+        return list(self.manifest['times'])
+    def times(self) -> np.ndarray:  # object array of `cftime.datetime`, one per time label
         "The times the patches were cut from, in their own calendar (cftime for any non-numpy calendar, year 0001 too)."
         return times_from_labels(self.manifest['times'], self.manifest.get('calendar', 'proleptic_gregorian'))
-    def source_paths(self) -> list[str]: return [s['path'] for s in self.manifest['sources']]
+    def source_paths(self) -> list[str]:  # the data files the patches were cut from
+        return [s['path'] for s in self.manifest['sources']]
 
-    def arrays(self) -> list[dict]:
+    def arrays(self) -> list[dict]:  # per shard: state (n, lead+1, 3, 3, n_state), forcing (n, lead+1, 3, 3, n_forcing) float32, index (n, 3) int64
         "Read-only memory maps of each shard: dict(state, forcing, index)."
         return [{a: np.load(self.dir / s['name'] / f'{a}.npy', mmap_mode='r') for a in ('state', 'forcing', 'index')}
                 for s in self.manifest['shards']]
 
-    def centres(self, arrays=None) -> np.ndarray:
+    def centres(self,
+                arrays=None,  # memory maps from `arrays` to reuse; None = open them
+               ) -> np.ndarray:  # (n, 3) int64, patches in shard order
         "(n, 3) int64 of every patch: time index (into `times()`), lat index, lon index of its centre at the first time."
         maps = self.arrays() if arrays is None else arrays
         return np.concatenate([m['index'] for m in maps]) if len(self) else np.zeros((0, 3), np.int64)
@@ -216,7 +252,11 @@ class ColumnStore:
 # %% ../nbs/02c_datasets.ipynb #51e6bae2
 class ColumnDataset(torch.utils.data.Dataset):
     "Prepared 3×3 patches: dict(patch, forcing at t; target centre at t+1…t+K; target_patch, target_forcing; index)."
-    def __init__(self, columns_dir, normalizer: Normalizer | None = None, lead: int | None = None):
+    def __init__(self,
+                 columns_dir,  # a directory written by `prepare_columns`
+                 normalizer: Normalizer | None = None,  # normalises state and forcing; its channels must be the columns'; None = physical units
+                 lead: int | None = None,  # K, target steps per item, from 1 to the prepared lead; None = the prepared lead
+                ):
         self.store = ColumnStore(columns_dir)
         self.dir, self.manifest, self.layout = self.store.dir, self.store.manifest, self.store.layout
         self.lead = self.manifest['lead'] if lead is None else int(lead)
@@ -239,7 +279,9 @@ class ColumnDataset(torch.utils.data.Dataset):
 
     def __getstate__(self): return {**self.__dict__, '_maps': None, '_pid': None}
 
-    def batch(self, indices) -> dict:
+    def batch(self,
+              indices,  # item indices in [0, len(self)), any shape (flattened)
+             ) -> dict:  # patch (b, 3, 3, n_state), forcing (b, 3, 3, n_forcing), target (b, K, n_state), target_patch (b, K, 3, 3, n_state), target_forcing (b, K, 3, 3, n_forcing), index (b, 3)
         "A batch of items as a dict of stacked tensors (batch, …)."
         idx = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(idx) and (idx.min() < 0 or idx.max() >= len(self)):
@@ -267,17 +309,24 @@ class ColumnDataset(torch.utils.data.Dataset):
 
     # the store's accessors (`ColumnStore`), for code that holds the dataset
     @property
-    def grid(self) -> Grid: return self.store.grid
+    def grid(self) -> Grid:  # the grid the patches were cut from
+        return self.store.grid
     @property
-    def time_step(self) -> str | None: return self.store.time_step
+    def time_step(self) -> str | None:  # the data's time step as pandas writes it; None if not recorded
+        return self.store.time_step
     @property
-    def time_labels(self) -> list[str]: return self.store.time_labels
-    def times(self) -> np.ndarray: return self.store.times()
-    def source_paths(self) -> list[str]: return self.store.source_paths()
-    def centres(self) -> np.ndarray: return self.store.centres(self._arrays())
+    def time_labels(self) -> list[str]:  # label of each time of the data; `index[:, 0]` points here
+        return self.store.time_labels
+    def times(self) -> np.ndarray:  # object array of `cftime.datetime`, one per time label
+        return self.store.times()
+    def source_paths(self) -> list[str]:  # the data files the patches were cut from
+        return self.store.source_paths()
+    def centres(self) -> np.ndarray:  # (n, 3) int64: time, lat and lon index of each item's centre at t
+        return self.store.centres(self._arrays())
 
 # %% ../nbs/02c_datasets.ipynb #42eeb61a
-def main(argv=None) -> int:
+def main(argv=None,  # the arguments; None = the command line
+        ) -> int:  # exit status: 0, 1 on an error, 2 on a configuration error
     "Console script `mlscam_prepare_columns`: sample 3×3 patches from data files into a columns directory."
     from mlscam import config as mconfig
     p = mconfig.command('mlscam_prepare_columns', main.__doc__,

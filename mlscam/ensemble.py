@@ -229,6 +229,7 @@ def simulate_ensemble(cfg: SimConfig | None = None,  # simulation settings; None
         bar.set_description(f'{members} Held-Suarez {cfg.resolution} L{cfg.levels} runs: output')
         for day in range(cfg.days):
             state, frames = output_day(state)
+            jax.block_until_ready(frames)                                  # finished before torch reads them through DLPack
             x = _columns({k: _to_torch(v, device) for k, v in frames.items()}, phi_matrix)   # (member, day, lat, lon, C)
             if not bool(torch.isfinite(x).all()):
                 m = int((~torch.isfinite(x)).flatten(1).any(1).float().argmax())

@@ -52,14 +52,17 @@ STANDARD_NAMES = dict(   # canonical name -> CF standard names that identify it 
     geopotential=('geopotential',), surface_pressure=('surface_air_pressure',), specific_humidity=('specific_humidity',),
     geopotential_at_surface=('surface_geopotential', 'geopotential'), land_sea_mask=('land_binary_mask', 'land_area_fraction'))
 
-def detect_scheme(ds: xr.Dataset) -> str:
+def detect_scheme(ds: xr.Dataset,  # a dataset as opened from a file, before `canonicalize`
+                 ) -> str:  # 'cam', 'era5' or 'mlscam'
     "The naming scheme of a raw dataset: 'cam' (T, U, V, Z3, PS on lev), 'era5' (latitude/longitude dims) or 'mlscam'."
     cam_names = {name for name, _, _ in NAME_SCHEMES['cam']['variables'].values()}
     if cam_names & set(ds.data_vars) and ('lev' in ds.dims or 'PS' in ds.data_vars): return 'cam'
     if {'latitude', 'longitude', 'pressure_level'} & set(ds.dims): return 'era5'
     return 'mlscam'
 
-def file_name_of(name: str, scheme: str) -> tuple[list[str], float, str | None]:
+def file_name_of(name: str,  # canonical variable name, e.g. 'temperature'
+                 scheme: str,  # naming scheme, a key of `NAME_SCHEMES`: 'mlscam', 'cam' or 'era5'
+                ) -> tuple[list[str], float, str | None]:  # (names to try, scale, canonical units; None for a variable not in `CANONICAL_UNITS`)
     "Names to try in a file for canonical `name` under `scheme`, the scale to canonical units, and those units."
     if scheme not in NAME_SCHEMES:
         raise ValueError(f"unknown naming scheme {scheme!r}; known: {sorted(NAME_SCHEMES)} or 'auto'")
@@ -80,7 +83,8 @@ def _unit_registry():
     return ureg
 
 @functools.lru_cache(maxsize=None)
-def parse_units(text: str):
+def parse_units(text: str,  # a units string; '', '1', '-' and 'none' are dimensionless
+               ):  # a `pint.Unit`, or None if pint cannot read it
     "The pint units of a CF/UDUNITS or Python-style units string ('m s-1', 'm s**-1', 'm/s', 'm2 s-2', '1', 'hPa'), or None."
     t = str(text).strip()
     if t in ('', '1', '-', 'none'): t = 'dimensionless'
@@ -90,7 +94,10 @@ def parse_units(text: str):
     try: return _unit_registry().parse_units(t)
     except Exception: return None
 
-def units_conversion(from_units: str, to_units: str, where: str = 'units') -> tuple[float, float]:
+def units_conversion(from_units: str,  # units of the values, e.g. 'degC'
+                     to_units: str,  # units wanted, e.g. 'K'
+                     where: str = 'units',  # what the error message names, e.g. "file.nc: variable 'T'"
+                    ) -> tuple[float, float]:  # (scale, offset); exactly (1.0, 0.0) for the same units
     "(scale, offset) with `x_to = scale * x_from + offset`; an error naming `where` if the units cannot be converted."
     if str(from_units).strip() == str(to_units).strip(): return 1.0, 0.0
     a, b = parse_units(from_units), parse_units(to_units)
@@ -107,12 +114,17 @@ def units_conversion(from_units: str, to_units: str, where: str = 'units') -> tu
     if abs(offset) < 1e-12 * max(1.0, abs(scale)): offset = 0.0
     return scale, offset
 
-def same_units(a: str, b: str) -> bool:
+def same_units(a: str,  # a units string
+               b: str,  # another units string
+              ) -> bool:  # False also when either is not understood or their dimensions differ
     "Whether units strings `a` and `b` mean the same units (conversion is the identity); spelling does not matter."
     try: return units_conversion(a, b) == (1.0, 0.0)
     except ValueError: return False
 
-def convert_units(ds: xr.Dataset, units: dict, where: str = '<dataset>') -> xr.Dataset:
+def convert_units(ds: xr.Dataset,  # a dataset whose variables have `units` attributes
+                  units: dict,  # variable name -> units wanted; names not in `ds`, variables without units and empty units are skipped
+                  where: str = '<dataset>',  # what error messages name, e.g. the file
+                 ) -> xr.Dataset:  # a copy, the converted variables with their new `units` (lazy if `ds` is)
     "`ds` with each variable named in `units` converted to those units (a checkpoint's, say), by meaning, lazily."
     out = ds.copy()
     for name, to in units.items():
@@ -123,9 +135,22 @@ def convert_units(ds: xr.Dataset, units: dict, where: str = '<dataset>') -> xr.D
     return out
 
 # %% ../nbs/02a_files.ipynb #91313584
-def synthetic_dataset(nlat=4, nlon=8, levels=(250., 500., 850.), times=6, step='6h', seed=0, scheme='mlscam',
-                      lat_descending=False, lon_180=False, static=True, dtype=np.float32, start='2000-01-01',
-                      poles=False, calendar='standard', hybrid=False) -> xr.Dataset:
+def synthetic_dataset(nlat=4,  # number of latitudes
+                      nlon=8,  # number of longitudes (even)
+                      levels=(250., 500., 850.),  # pressure levels (hPa); with `hybrid`, the hybrid levels' pressures where PS = P0
+                      times=6,  # number of times
+                      step='6h',  # time step, a pandas frequency
+                      seed=0,  # seed of the random fields
+                      scheme='mlscam',  # names and units: 'mlscam', 'cam', 'era5', or 'cds' (ERA5 as the Climate Data Store delivers it)
+                      lat_descending=False,  # latitudes from north to south ('cds': always)
+                      lon_180=False,  # longitudes in [-180, 180), sorted, instead of [0, 360)
+                      static=True,  # add geopotential_at_surface and land_sea_mask (lat, lon); never with 'cds'
+                      dtype=np.float32,  # dtype of the fields
+                      start='2000-01-01',  # the first time
+                      poles=False,  # True: rows from pole to pole; False: cell centres
+                      calendar='standard',  # 'standard': numpy datetimes; else a cftime calendar ('noleap', '360_day', …)
+                      hybrid=False,  # with scheme 'cam': add hyam, hybm and P0, making `levels` hybrid levels
+                     ) -> xr.Dataset:  # temperature, winds, geopotential (time, level, lat, lon) and surface pressure (time, lat, lon), in memory
     "A random but smooth atmosphere on an equiangular grid in the naming `scheme` (or 'cds'), for tests and benchmarks."
     rng = np.random.default_rng(seed)
     grid = Grid.equiangular(nlat, nlon, poles=poles)
@@ -177,7 +202,10 @@ LEVEL_DIMS, SURFACE_DIMS, STATIC_DIMS = ('time', 'level', 'lat', 'lon'), ('time'
 HYBRID_COEFFICIENTS = ('hyam', 'hybm', 'P0')   # CAM: p = hyam · P0 + hybm · PS at the levels' midpoints
 VERTICAL_COORDINATES = ('native', 'pressure', 'sigma')   # levels as in the file, or interpolated to pressure / sigma
 
-def level_indices(available, wanted, where: str = 'data') -> np.ndarray:
+def level_indices(available,  # the levels there are, e.g. a `level` coordinate
+                  wanted,  # the level or levels to find, in the same units
+                  where: str = 'data',  # what the error message names
+                 ) -> np.ndarray:  # int indices into `available`, one per wanted level, in the order of `wanted`
     "Indices of the `wanted` levels in `available` (to a relative 1e-6); an error lists the missing ones."
     available, wanted = np.asarray(available, dtype=np.float64), np.atleast_1d(np.asarray(wanted, dtype=np.float64))
     match = np.isclose(wanted[:, None], available[None, :], rtol=1e-6, atol=1e-9)   # (wanted, available)
@@ -191,7 +219,11 @@ def _fits(da: xr.DataArray, dims) -> bool:
     "Whether `da` has `dims` (a static field may carry a time dim, of which the first time is used)."
     return set(da.dims) - ({'time'} if tuple(dims) == STATIC_DIMS else set()) == set(dims)
 
-def canonical_name(name: str, raw: xr.Dataset, dims=LEVEL_DIMS, scheme: str = 'auto') -> str:
+def canonical_name(name: str,  # a variable as requested: canonical, or its name in the file
+                   raw: xr.Dataset,  # the file's dataset, its dims renamed by the scheme
+                   dims=LEVEL_DIMS,  # the dims the variable must have: `LEVEL_DIMS`, `SURFACE_DIMS` or `STATIC_DIMS`
+                   scheme: str = 'auto',  # naming scheme; 'auto' = any of `NAME_SCHEMES`
+                  ) -> str:  # the canonical name; `name` itself if canonical, not in `raw`, or not identified uniquely
     "The canonical name of a variable requested as `name`: itself if canonical or unknown, else by its file name or CF standard_name."
     if name in CANONICAL_UNITS or name not in raw.data_vars: return name
     standard = raw[name].attrs.get('standard_name')
@@ -200,7 +232,12 @@ def canonical_name(name: str, raw: xr.Dataset, dims=LEVEL_DIMS, scheme: str = 'a
              (any(s['variables'].get(c, ('',))[0] == name for s in schemes) or standard in STANDARD_NAMES.get(c, ()))]
     return known[0] if len(known) == 1 and _fits(raw[name], dims) else name
 
-def find_variable(raw: xr.Dataset, name: str, dims, scheme: str, path: str = '<dataset>') -> str:
+def find_variable(raw: xr.Dataset,  # the file's dataset, its dims renamed by the scheme
+                  name: str,  # canonical variable name
+                  dims,  # the dims it must have (a static field may also have `time`)
+                  scheme: str,  # naming scheme, a key of `NAME_SCHEMES`
+                  path: str = '<dataset>',  # the file, for error messages
+                 ) -> str:  # the variable's name in `raw`; a `KeyError` if none or several, a `ValueError` if its dims differ
     "The file variable of canonical `name` with `dims`: the scheme's names first, then a unique CF `standard_name`."
     tried, _, _ = file_name_of(name, scheme)
     named = [n for n in tried if n in raw.data_vars]
@@ -255,8 +292,15 @@ def _hybrid_coefficients(raw: xr.Dataset, path: str) -> dict:
                 P0=(p0 * scale).reset_coords(drop=True).assign_attrs(p0.attrs, units='Pa'))
 
 # %% ../nbs/02a_files.ipynb #640af45f
-def canonicalize(raw: xr.Dataset, path: str = '<dataset>', scheme: str = 'auto', variables=None, levels=None,
-                 surface=(), static=(), vertical: str = 'native') -> xr.Dataset:
+def canonicalize(raw: xr.Dataset,  # one dataset as opened from a file
+                 path: str = '<dataset>',  # its file, for error messages
+                 scheme: str = 'auto',  # naming scheme: 'mlscam', 'cam', 'era5', or 'auto' (`detect_scheme`)
+                 variables=None,  # level variables (canonical or file names); None = every known level variable in the file
+                 levels=None,  # levels to keep (hPa for pressure levels), or to interpolate to unless `vertical` is 'native'; None = all
+                 surface=(),  # surface fields (time, lat, lon)
+                 static=(),  # static fields (lat, lon), e.g. 'land_sea_mask'; of one with a time dim, the first time
+                 vertical: str = 'native',  # 'native': the file's levels; 'pressure' (hPa) or 'sigma': interpolated from hybrid levels
+                ) -> xr.Dataset:  # canonical names, units and dims; lat ascending, lon in [0, 360); attribute `mlscam_scheme`
     "One raw dataset in canonical names, units, dims and order, holding only the requested fields; errors name `path`."
     scheme = detect_scheme(raw) if scheme == 'auto' else scheme
     file_name_of('temperature', scheme)                                      # checks the scheme name
@@ -318,7 +362,8 @@ def _has_variable(raw, name, scheme) -> bool:
 # %% ../nbs/02a_files.ipynb #c87a65fc
 def _where(ds) -> str: return source_of(ds) if 'mlscam_sources' in ds.attrs else '<in-memory dataset>'
 
-def level_pressure(ds: xr.Dataset) -> xr.DataArray:
+def level_pressure(ds: xr.Dataset,  # canonical dataset with coords hyam, hybm, P0 (Pa) and variable surface_pressure (Pa)
+                  ) -> xr.DataArray:  # pressure (Pa), (time, level, lat, lon)
     "Pressure (Pa) at the hybrid levels of `ds`, `hyam · P0 + hybm · surface_pressure`: (time, level, lat, lon)."
     missing = [c for c in HYBRID_COEFFICIENTS if c not in ds.coords] + [v for v in ['surface_pressure'] if v not in ds]
     if missing: raise KeyError(f"{_where(ds)}: no hybrid levels: {missing} missing (CAM files have hyam, hybm, P0 and PS)")
@@ -336,8 +381,12 @@ def _interp_log(x, log_p, target, extrapolate: str):
     if extrapolate == 'nan': out = np.where((w < 0) | (w > 1), np.nan, out)
     return out
 
-def interpolate_levels(ds: xr.Dataset, levels, coordinate: str = 'pressure', path: str | None = None,
-                       extrapolate: str = 'linear') -> xr.Dataset:
+def interpolate_levels(ds: xr.Dataset,  # canonical dataset on hybrid levels: coords hyam, hybm, P0, variable surface_pressure
+                       levels,  # the levels wanted: hPa for 'pressure', p / surface pressure for 'sigma'
+                       coordinate: str = 'pressure',  # 'pressure' or 'sigma'
+                       path: str | None = None,  # what error messages name; None = the files of `ds`
+                       extrapolate: str = 'linear',  # outside a column's pressures: 'linear' (in log p), 'nearest' (the end value) or 'nan'
+                      ) -> xr.Dataset:  # level variables on `levels` in their own dtypes, other variables as they are; hybrid coefficients dropped
     "Level variables of hybrid-level `ds` on pressure (hPa) or sigma `levels`, linear in log-pressure per column."
     if coordinate not in ('pressure', 'sigma'): raise ValueError(f"interpolate_levels: coordinate must be 'pressure' or 'sigma', got {coordinate!r}")
     if extrapolate not in ('linear', 'nearest', 'nan'): raise ValueError(f"interpolate_levels: extrapolate={extrapolate!r} is not 'linear', 'nearest' or 'nan'")
@@ -369,7 +418,9 @@ def _iso(t) -> str:
 def _sources(ds) -> list[dict]:
     return json.loads(ds.attrs.get('mlscam_sources', '[]'))
 
-def source_of(ds: xr.Dataset, time_value=None) -> str:
+def source_of(ds: xr.Dataset,  # a dataset from `open_dataset` (its `mlscam_sources` attribute)
+              time_value=None,  # a time of `ds`; None = all its files
+             ) -> str:  # a path, several joined by ', ', or '<in-memory dataset>' without sources
     "The file that holds `time_value` of `ds` (or all files of `ds`), for error messages."
     sources = _sources(ds)
     if not sources: return '<in-memory dataset>'
@@ -388,7 +439,8 @@ def _time_error(ds, values, k: int, s: pd.Timedelta, step: pd.Timedelta) -> Valu
     return ValueError(f"{files}: {problem} {_iso(t1)} (after {_iso(t0)}); times must be strictly increasing "
                       "with a regular step")
 
-def check_times(ds: xr.Dataset) -> pd.Timedelta | None:
+def check_times(ds: xr.Dataset,  # a dataset with a `time` index
+               ) -> pd.Timedelta | None:  # the step; None with fewer than 2 times
     "The regular time step of `ds`; an error names the first duplicated, backwards or irregular time and its file."
     values = np.asarray(ds.indexes['time'])
     if len(values) < 2: return None
@@ -398,14 +450,16 @@ def check_times(ds: xr.Dataset) -> pd.Timedelta | None:
         if s != step: raise _time_error(ds, values, k, s, step)
     return step
 
-def time_step(ds: xr.Dataset) -> pd.Timedelta:
+def time_step(ds: xr.Dataset,  # a canonical dataset with at least 2 times, regularly spaced
+             ) -> pd.Timedelta:  # the step between its times
     "The time step of a canonical dataset as a `pandas.Timedelta`."
     step = check_times(ds)
     if step is None: raise ValueError(f"{source_of(ds)}: one time only, so no time step")
     return step
 
 # %% ../nbs/02a_files.ipynb #0ef65288
-def time_labels(times) -> np.ndarray:
+def time_labels(times,  # array, DataArray or index of times, or one time
+               ) -> np.ndarray:  # str array, one label per time (ISO strings keep a fraction of a second)
     "Fixed-width ISO labels `YYYY-MM-DDTHH:MM:SS` of times (datetime64 of any unit, cftime, pandas, or ISO strings)."
     values = np.asarray(getattr(times, 'values', times))
     if values.ndim == 0: values = values[None]
@@ -413,11 +467,14 @@ def time_labels(times) -> np.ndarray:
         return np.datetime_as_string(values.astype('datetime64[us]'), unit='s')   # no ns: year 0001 fits in us
     return np.array([date_label(v) if isinstance(v, str) else _iso(v)[:19] for v in values], dtype=str)   # strings: config's labels
 
-def calendar_of(ds: xr.Dataset) -> str:
+def calendar_of(ds: xr.Dataset,  # a dataset with a `time` coordinate
+               ) -> str:  # e.g. 'proleptic_gregorian', 'noleap', '360_day'
     "The CF calendar of `ds`'s times ('proleptic_gregorian' for numpy datetimes, else the cftime calendar)."
     return str(ds.time.dt.calendar)
 
-def times_from_labels(labels, calendar: str = 'proleptic_gregorian') -> np.ndarray:
+def times_from_labels(labels,  # ISO time labels, e.g. from `time_labels`; fractions of a second are dropped
+                      calendar: str = 'proleptic_gregorian',  # CF calendar of the times
+                     ) -> np.ndarray:  # object array of `cftime.datetime`, one per label
     "cftime datetimes of `calendar` at the time labels `labels` (an error names a label the calendar lacks)."
     import cftime
     out = []
@@ -428,7 +485,9 @@ def times_from_labels(labels, calendar: str = 'proleptic_gregorian') -> np.ndarr
     return np.array(out, dtype=object)
 
 # %% ../nbs/02a_files.ipynb #ea262ffa
-def time_runs(ds: xr.Dataset, step=None) -> list[slice]:
+def time_runs(ds: xr.Dataset,  # a dataset with a `time` index
+              step=None,  # the time step, anything `pandas.Timedelta` reads ('6h'); every spacing must be a whole multiple; None = `ds` must be regular
+             ) -> list[slice]:  # index slices of `ds.time`, in order, one per run without gaps
     "Index slices of the runs of `ds`'s times spaced by exactly `step` (a whole multiple of it is a gap); one run if `step` is None."
     values = np.asarray(ds.indexes['time'])
     if step is None:
@@ -498,7 +557,8 @@ def _hdf5_extent(f, size: int) -> int | None:
     return None if eof == 2 ** (8 * width) - 1 else eof
 
 # %% ../nbs/02a_files.ipynb #a89b04db
-def check_complete(path) -> None:
+def check_complete(path,  # a file: NetCDF classic, NetCDF-4/HDF5, or any other (not checked)
+                  ) -> None:  # nothing; a `ValueError` if it is truncated
     "Raise naming `path` if a NetCDF file (classic or HDF5-based) is shorter than its header says; other files pass."
     size = os.path.getsize(path)
     with open(path, 'rb') as f:
@@ -530,7 +590,8 @@ def _netcdf_files_in(folder: str) -> list[str]:
     log.info('open_dataset: %r is a folder of NetCDF files; opening its %d *.nc files in sorted order', folder, len(files))
     return files
 
-def expand_paths(paths) -> list[str]:
+def expand_paths(paths,  # a path, glob, zarr store or folder of *.nc/*.nc4 files, or a list of them; '~' expanded
+                ) -> list[str]:  # files and zarr stores in the order of `paths`, those of each glob or folder sorted
     "Files and zarr stores named by `paths` (paths, globs, folders of NetCDF files), in sorted order within each glob or folder."
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not paths: raise FileNotFoundError("open_dataset: no data paths given")
@@ -573,8 +634,15 @@ def _check_same_grid(a: xr.Dataset, b: xr.Dataset, path_a: str, path_b: str):
         ua, ub = a[v].attrs.get('units'), b[v].attrs.get('units')
         if ua != ub and not same_units(ua or '', ub or ''): raise ValueError(f"variable {v!r} has units {ua!r} in {path_a} but {ub!r} in {path_b}")
 
-def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surface=(), static=(),
-                 chunks={'time': 1}, vertical: str = 'native') -> xr.Dataset:
+def open_dataset(paths,  # files, globs, zarr stores or folders of NetCDF files (`expand_paths`)
+                 scheme: str = 'auto',  # naming scheme: 'mlscam', 'cam', 'era5', or 'auto' (`detect_scheme`, per file); all files must share one
+                 variables=None,  # level variables; None = every known level variable in the files
+                 levels=None,  # levels to keep (hPa for pressure levels), or to interpolate to; None = all
+                 surface=(),  # surface fields (time, lat, lon)
+                 static=(),  # static fields (lat, lon), e.g. 'geopotential_at_surface'
+                 chunks={'time': 1},  # dask chunks of NetCDF files (a zarr store keeps its own)
+                 vertical: str = 'native',  # 'native': the files' levels; 'pressure' (hPa) or 'sigma': interpolated from hybrid levels
+                ) -> xr.Dataset:  # lazy canonical dataset, the files joined in time order; attribute `mlscam_sources`
     "Open files/globs/zarr lazily as one canonical, validated dataset (dims time, level, lat, lon)."
     parts = []
     for path in expand_paths(paths):
@@ -595,7 +663,8 @@ def open_dataset(paths, scheme: str = 'auto', variables=None, levels=None, surfa
     check_times(ds)
     return ds
 
-def open_from_config(data_cfg) -> xr.Dataset:
+def open_from_config(data_cfg,  # a `DataConfig` (paths, scheme, variables, levels, vertical, surface, forcings)
+                    ) -> xr.Dataset:  # `open_dataset` of it; the forcings in `STATIC_FORCINGS` opened as static fields
     "`open_dataset` with the paths, scheme, variables, levels, vertical coordinate, surface fields and static forcings of a `DataConfig`."
     static = [f for f in data_cfg.forcings if f in STATIC_FORCINGS]
     return open_dataset(data_cfg.paths, data_cfg.scheme, data_cfg.variables, data_cfg.levels, data_cfg.surface, static,

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['TERMS', 'CRITERIA', 'REPRESENTATIONS', 'weighted_mean', 'mae', 'mse', 'ccc', 'ccc_loss', 'barlow_twins_loss',
-           'vicreg_loss', 'nonfinite_terms', 'TrainingLoss']
+           'vicreg_loss', 'zonal_power', 'spectrum_loss', 'nonfinite_terms', 'TrainingLoss']
 
 # %% ../nbs/04_losses.ipynb #8ae95abc
 def _upcast(x: torch.Tensor) -> torch.Tensor:
@@ -157,13 +157,41 @@ def vicreg_loss(z1: torch.Tensor,  # embeddings (..., latent), at least 2 sample
     v2, c2 = variance_and_covariance(z2)
     return sim * invariance + var * (v1 + v2) + cov * (c1 + c2)
 
+# %% ../nbs/04_losses.ipynb #99f00ffc
+def zonal_power(x: torch.Tensor,  # global field (batch, lat, lon, channel)
+                m_max: int | None = None,  # largest zonal wavenumber kept; None = nlon // 3
+                weights: torch.Tensor | None = None,  # (lat, 1, 1) or (lat,) row weights; None = equal
+               ) -> torch.Tensor:  # (batch, m_max, channel): power per zonal wavenumber 1 … m_max, pooled over rows
+    "Zonal power spectrum `|FFT_lon(x)|²` (forward-normalised) at wavenumbers 1 … `m_max`, the weighted mean over latitude rows."
+    if x.ndim != 4: raise ValueError(f'zonal_power: needs a global field (batch, lat, lon, channel), got shape {tuple(x.shape)}')
+    nlon = x.shape[2]
+    m_max = nlon // 3 if m_max is None else int(m_max)
+    if not 1 <= m_max <= nlon // 2: raise ValueError(f'zonal_power: m_max must lie in 1 … {nlon // 2} (nlon = {nlon}), got {m_max}')
+    power = torch.fft.rfft(_upcast(x), dim=2, norm='forward')[:, :, 1:m_max + 1].abs().square()   # (batch, lat, m, channel)
+    if weights is None: return power.mean(1)
+    w = weights.reshape(-1).to(power)
+    if w.shape[0] != x.shape[1]: raise ValueError(f'zonal_power: {w.shape[0]} row weights for {x.shape[1]} latitude rows')
+    return torch.einsum('blmc,l->bmc', power, w) / w.sum()
+
+def spectrum_loss(pred: torch.Tensor,  # predicted global field (batch, lat, lon, channel)
+                  target: torch.Tensor,  # true field, the shape of `pred`
+                  weights: torch.Tensor | None = None,  # (lat, 1, 1) or (lat,) row weights; None = equal
+                  m_max: int | None = None,  # largest zonal wavenumber compared; None = nlon // 3
+                  floor: float = 1e-3,  # power floor, × the truth's mean power over wavenumbers (per sample and channel)
+                 ) -> torch.Tensor:  # scalar: mean squared log-ratio of the two spectra
+    "Mean squared difference of the log zonal power spectra of `pred` and `target` (per sample and channel, pooled over rows): the waves' amplitude, blind to their phase."
+    _check_pair(pred, target, 'spectrum_loss')
+    p, t = zonal_power(pred, m_max, weights), zonal_power(target, m_max, weights)   # (batch, m, channel)
+    f = floor * t.mean(1, keepdim=True) + torch.finfo(t.dtype).tiny                   # (batch, 1, channel)
+    return (torch.log(p + f) - torch.log(t + f)).square().mean()
+
 # %% ../nbs/04_losses.ipynb #a9993ffa
-TERMS = ('reconstruction', 'state', 'tendency', 'ccc_state', 'ccc_tendency', 'ccc_latent', 'representation')
+TERMS = ('reconstruction', 'state', 'tendency', 'ccc_state', 'ccc_tendency', 'ccc_latent', 'representation', 'spectrum')
 _TERM_KEYS = {  # term: (outputs key, targets key, kind)
     'reconstruction': ('recon', 'state_in', 'criterion'), 'state': ('state', 'state', 'criterion'),
     'tendency': ('tendency', 'tendency', 'criterion'), 'ccc_state': ('state', 'state', 'ccc'),
     'ccc_tendency': ('tendency', 'tendency', 'ccc'), 'ccc_latent': ('latent_delta', 'latent_delta', 'ccc'),
-    'representation': ('latent_delta', 'latent_delta', 'representation')}
+    'representation': ('latent_delta', 'latent_delta', 'representation'), 'spectrum': ('state', 'state', 'spectrum')}
 CRITERIA = {'mae': mae, 'mse': mse}
 REPRESENTATIONS = {'vicreg': vicreg_loss, 'barlow_twins': barlow_twins_loss}
 
@@ -175,7 +203,7 @@ def nonfinite_terms(terms: dict[str, torch.Tensor],  # loss term name → value 
 
 # %% ../nbs/04_losses.ipynb #8bb0c8c7
 class TrainingLoss(torch.nn.Module):
-    "Weighted sum of reconstruction, state, tendency, CCC and representation terms; returns (total, terms)."
+    "Weighted sum of reconstruction, state, tendency, CCC, representation and zonal-spectrum terms; returns (total, terms)."
     def __init__(self,
                  reconstruction: float = 1.,  # weight of the autoencoder reconstruction term; 0 turns it off
                  state: float = 1.,  # weight of the next-state error term; 0 turns it off
@@ -184,6 +212,7 @@ class TrainingLoss(torch.nn.Module):
                  ccc_tendency: float = 1.,  # weight of the 1 − CCC of the tendency term; 0 turns it off
                  ccc_latent: float = 1.,  # weight of the 1 − CCC of the latent increment term; 0 turns it off
                  representation: float = 1.,  # weight of the VICReg/Barlow Twins latent term; 0 turns it off
+                 spectrum: float = 0.,  # weight of the zonal-spectrum term on global states (`spectrum_loss`); 0 = off
                  criterion: str = 'mae',  # error of the reconstruction, state and tendency terms: 'mae' or 'mse'
                  representation_method: str = 'vicreg',  # 'vicreg' or 'barlow_twins'
                  normalize_terms: bool = True,  # divide each term by its detached value (each counts by its weight)
@@ -193,7 +222,7 @@ class TrainingLoss(torch.nn.Module):
                 ):
         super().__init__()
         weights = dict(reconstruction=reconstruction, state=state, tendency=tendency, ccc_state=ccc_state,
-                       ccc_tendency=ccc_tendency, ccc_latent=ccc_latent, representation=representation)
+                       ccc_tendency=ccc_tendency, ccc_latent=ccc_latent, representation=representation, spectrum=spectrum)
         for name, w in weights.items():
             if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0):
                 raise ValueError(f"TrainingLoss: weight {name}={w!r} must be a finite number >= 0")
@@ -243,7 +272,11 @@ class TrainingLoss(torch.nn.Module):
         pred, target = outputs[out_key], targets[tgt_key]
         _check_pair(pred, target, f"TrainingLoss term {name!r} (outputs[{out_key!r}] vs targets[{tgt_key!r}])")
         if kind == 'representation': return REPRESENTATIONS[self.representation_method](pred, target)
+        if kind == 'spectrum' and pred.ndim != 4:
+            raise ValueError(f"TrainingLoss: term 'spectrum' (weight {self.weights.get(name, 0)}) needs global states (batch, lat, lon, "
+                             f"channel), got outputs[{out_key!r}] of shape {tuple(pred.shape)}: set loss.spectrum to 0 in single-column training")
         w = self._field_weights(pred, f"outputs[{out_key!r}]")
+        if kind == 'spectrum': return spectrum_loss(pred, target, w)
         if kind == 'criterion': return CRITERIA[self.criterion](pred, target, w)
         dim = tuple(range(pred.ndim - 1)) if self.ccc_dim is None else self.ccc_dim
         return ccc_loss(pred, target, dim=dim, weights=w, eps=self.eps)

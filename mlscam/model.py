@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch_to
 from torch.utils.checkpoint import checkpoint
 
-from .config import ModelConfig, atomic_output
+from .config import ModelConfig, atomic_output, shown_defaults
 from .grid import (CENTRE_TOKEN, apply_zonal_filter, neighbourhood_rows, pad_halo, polar_filter_response,
                          project_pole_rows, zonal_filter_tensors, zonal_truncation_response)
 
@@ -436,6 +436,7 @@ def _plain(obj):
     if isinstance(obj, Path): return str(obj)
     return obj
 
+@shown_defaults
 @dataclasses.dataclass
 class Checkpoint:
     "The one owner of the checkpoint file: a model's weights and everything needed to rebuild, use and resume it."

@@ -24,7 +24,9 @@ __all__ = ['describe_data', 'describe_columns', 'pretrain_config', 'finetune_con
            'main']
 
 # %% ../nbs/12_pipeline.ipynb #11fd8c85
-def describe_data(ds, layout: ColumnLayout) -> str:
+def describe_data(ds,  # canonical dataset (`open_from_config`): (time, level, lat, lon) fields
+                  layout: ColumnLayout,  # the column layout made from `ds`
+                 ) -> str:  # six lines: grid, levels, times, state, forcings, column count
     "A short human-readable summary of a canonical dataset and the column layout made from it."
     from mlscam.grid import Grid
     from mlscam.files import calendar_of, time_labels, time_step
@@ -39,7 +41,8 @@ def describe_data(ds, layout: ColumnLayout) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/12_pipeline.ipynb #48903095
-def describe_columns(columns_dir) -> str:
+def describe_columns(columns_dir,  # folder of prepared columns (written by `prepare_columns`)
+                    ) -> str:  # two lines: patches, and sampled vs area-weighted share of the equator and polar rows
     "Summary of prepared single-column files: patch count, lead, and how the sampled latitudes follow the area weights."
     cols = ColumnStore(columns_dir)
     grid, rows = cols.grid, cols.centres()[:, 1]                                        # each patch's latitude row
@@ -51,13 +54,19 @@ def describe_columns(columns_dir) -> str:
             f'polar row {observed[pole]:.4f} (expected {expected[pole]:.4f})')
 
 # %% ../nbs/12_pipeline.ipynb #95511ae1
-def pretrain_config(cfg: Config, run_dir: Path, columns_dir: Path) -> Config:
+def pretrain_config(cfg: Config,  # the main job's config
+                    run_dir: Path,  # the main job's folder; the run goes to `run_dir/pretrain`
+                    columns_dir: Path,  # the prepared columns it trains on
+                   ) -> Config:  # `cfg` with train.mode 'single_column', `data.columns_dir` and `train.out_dir` set
     "The single-column pretraining run of the main job."
     data = dataclasses.replace(cfg.data, columns_dir=str(columns_dir))
     train = dataclasses.replace(cfg.train, mode='single_column', out_dir=str(run_dir / 'pretrain'))
     return dataclasses.replace(cfg, data=data, train=train)
 
-def finetune_config(cfg: Config, run_dir: Path, init_from: Path) -> Config:
+def finetune_config(cfg: Config,  # the main job's config; its `pipeline.finetune_*` settings replace those of `train`
+                    run_dir: Path,  # the main job's folder; the run goes to `run_dir/finetune`
+                    init_from: Path,  # checkpoint whose weights it starts from (the pretraining's best)
+                   ) -> Config:  # `cfg` with train.mode 'global_rollout'; validation and checkpoints every quarter of the steps
     "The global-rollout fine-tuning run of the main job, starting from `init_from`."
     p = cfg.pipeline
     train = dataclasses.replace(cfg.train, mode='global_rollout', steps=p.finetune_steps, rollout_steps=p.finetune_rollout_steps,
@@ -68,7 +77,10 @@ def finetune_config(cfg: Config, run_dir: Path, init_from: Path) -> Config:
     return dataclasses.replace(cfg, train=train)
 
 # %% ../nbs/12_pipeline.ipynb #34972cc6
-def held_out_starts(val: np.ndarray, steps: int, n: int) -> list[int]:
+def held_out_starts(val: np.ndarray,  # (time,) bool, the validation times
+                    steps: int,  # model steps of each rollout: times i … i+steps must all be in `val`
+                    n: int,  # starts wanted; 0 = none
+                   ) -> list[int]:  # at most `n` time indices, ascending; [] when n = 0, an error when none fits
     "Up to `n` time indices, evenly spread, whose next `steps` times all lie in the validation mask `val`."
     from mlscam.train import window_starts
     ok = window_starts(val, steps + 1)                                                  # the next `steps` times held out too
@@ -78,7 +90,12 @@ def held_out_starts(val: np.ndarray, steps: int, n: int) -> list[int]:
     return sorted({int(ok[k]) for k in np.linspace(0, len(ok) - 1, min(n, len(ok))).round().astype(int)}) if n else []
 
 # %% ../nbs/12_pipeline.ipynb #a070ccf5
-def evaluate(cfg: Config, checkpoint, run_dir, ds=None, progress: bool = True):
+def evaluate(cfg: Config,  # the main job's config: data, rollout settings, `pipeline.rollout_inits`
+             checkpoint,  # path of the checkpoint to roll out, or the name of a bundled model
+             run_dir,  # the main job's folder: writes `rollouts/rollout_NN.nc` and `report/`
+             ds=None,  # the dataset of `cfg.data`, already open; None = open it
+             progress: bool = True,  # show progress bars
+            ):  # the `ReportResult` of the report
     "Roll `checkpoint` out from held-out initial times into `run_dir/rollouts` and report on them in `run_dir/report`."
     from mlscam.metrics import climatology
     from mlscam.report import report
@@ -110,7 +127,10 @@ def _train_or_resume(cfg: Config, progress: bool) -> None:
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, resume=True))
     train(cfg, progress=progress)
 
-def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
+def quickstart(cfg: Config,  # the main job: data (or the simulation), training, `pipeline` and rollout settings
+               out_dir=None,  # the run folder; None = `cfg.train.out_dir`. Prepared columns and finished training runs in it are reused
+               progress: bool = True,  # show progress bars
+              ) -> dict:  # paths by stage (run_dir, data, columns, pretrain, checkpoint, finetune, rollouts, report, …) and `seconds`
     "Run the main job of `cfg` into `out_dir` (default `train.out_dir`); returns the paths it made."
     run_dir = Path(out_dir or cfg.train.out_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +172,8 @@ def quickstart(cfg: Config, out_dir=None, progress: bool = True) -> dict:
     return out
 
 # %% ../nbs/12_pipeline.ipynb #f0a5b2ab
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0 done, 1 or 2 an error
     "Console script `mlscam_quickstart`: the main job, simulate → prepare → train → roll out → report."
     p = command('mlscam_quickstart', main.__doc__)
     p.add_argument('--out', default=None, help='run folder (default: train.out_dir of the config)')

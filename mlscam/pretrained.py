@@ -31,7 +31,8 @@ PRETRAINED_DIR = Path(mlscam.__file__).resolve().parent / 'assets' / 'pretrained
 INDEX_FILE = 'index.json'
 NAME_PATTERN = re.compile(r'[a-z0-9]+(-[a-z0-9]+)*')                                 # e.g. 'heldsuarez-t42'
 
-def read_index(folder=None) -> dict:
+def read_index(folder=None,  # folder of the bundled files and index.json; None = `PRETRAINED_DIR`
+              ) -> dict:  # `{name: entry}`, each entry with at least 'file' and 'description'; {} without index.json
     "The registry `{name: {'file', 'description', …}}` in `folder` (default `PRETRAINED_DIR`), checked; `{}` if it has none."
     path = Path(folder or PRETRAINED_DIR) / INDEX_FILE
     if not path.exists(): return {}
@@ -51,11 +52,14 @@ def _known(index: dict) -> str:
     "The names of `index` with their descriptions, for error messages."
     return '; '.join(f'{n} ({e["description"]})' for n, e in sorted(index.items())) or 'none'
 
-def available(folder=None) -> dict[str, str]:
+def available(folder=None,  # folder of the bundled files; None = `PRETRAINED_DIR`
+             ) -> dict[str, str]:  # `{name: description}`, sorted by name
     "Bundled checkpoints: `{name: one-line description}`."
     return {name: entry['description'] for name, entry in sorted(read_index(folder).items())}
 
-def checkpoint(name: str, folder=None) -> Path:
+def checkpoint(name: str,  # a bundled name, e.g. 'heldsuarez-t42'
+               folder=None,  # folder of the bundled files; None = `PRETRAINED_DIR`
+              ) -> Path:  # its file; KeyError for an unknown name, FileNotFoundError when the file is missing
     "The path of the bundled checkpoint `name` (see `available()`)."
     index = read_index(folder)
     if name not in index: raise KeyError(f'{name!r} is not a bundled checkpoint; available: {_known(index)}')
@@ -64,7 +68,9 @@ def checkpoint(name: str, folder=None) -> Path:
     return path
 
 # %% ../nbs/15_pretrained.ipynb #3ff9f77e
-def resolve(path_or_name, folder=None) -> Path:
+def resolve(path_or_name,  # a checkpoint file, or the name of a bundled checkpoint
+            folder=None,  # folder of the bundled files; None = `PRETRAINED_DIR`
+           ) -> Path:  # the existing file, the bundled file, or the path itself when it cannot be a name
     "The checkpoint file `path_or_name` means: an existing file, else the bundled checkpoint of that name."
     path = Path(path_or_name).expanduser()
     if path.exists() or not (isinstance(path_or_name, str) and NAME_PATTERN.fullmatch(path_or_name)): return path
@@ -76,14 +82,18 @@ def resolve(path_or_name, folder=None) -> Path:
 # %% ../nbs/15_pretrained.ipynb #c01e9862
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
-def weights_only(ckpt: Checkpoint, dtype: str = 'float32', **provenance) -> Checkpoint:
+def weights_only(ckpt: Checkpoint,  # the checkpoint to copy (not changed)
+                 dtype: str = 'float32',  # 'float32', 'bfloat16' or 'float16': the floating weights' dtype
+                 **provenance,  # stored as `extra['provenance']` (source, step, …)
+                ) -> Checkpoint:  # the copy: no `train_state`, no `path`
     "A copy of `ckpt` for use, not resuming: no training state, floating weights stored as `dtype`, `provenance` in `extra`."
     if dtype not in _DTYPES: raise ValueError(f'weights_only: dtype must be one of {list(_DTYPES)}, got {dtype!r}')
     weights = {k: v.to(_DTYPES[dtype]) if v.is_floating_point() else v for k, v in ckpt.weights.items()}
     return dataclasses.replace(ckpt, weights=weights, train_state=None, extra={**ckpt.extra, 'provenance': provenance}, path=None)
 
 # %% ../nbs/15_pretrained.ipynb #ef43f0b3
-def sha256_of(path) -> str:
+def sha256_of(path,  # the file to hash
+             ) -> str:  # 64 hex digits
     "The sha256 hex digest of the file at `path`."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -96,8 +106,14 @@ def _write_index(folder: Path, index: dict):
         tmp.write_text(json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False) + '\n', encoding='utf-8')
 
 # %% ../nbs/15_pretrained.ipynb #708dbfe7
-def bundle(source, name: str, description: str, notes: str, folder=None, dtype: str = 'float32',
-           max_bytes: int = 10_000_000) -> Path:
+def bundle(source,  # the checkpoint to ship: a file, or a bundled name; needs layout, normalizer, grid and time_step
+           name: str,  # the bundled name: lower-case words joined by hyphens; replaces one of that name
+           description: str,  # one line, for `available()`
+           notes: str,  # free text stored in the provenance (how it was trained, how good it is)
+           folder=None,  # folder of the bundled files; None = `PRETRAINED_DIR`
+           dtype: str = 'float32',  # the stored floating weights' dtype ('bfloat16' halves the file)
+           max_bytes: int = 10_000_000,  # largest file allowed; a bigger one is an error and nothing is written
+          ) -> Path:  # the bundled file `folder/name.pt`, listed in index.json
     "Write a weights-only copy of checkpoint `source` as the bundled checkpoint `name`, with provenance; → its path."
     folder = Path(folder or PRETRAINED_DIR)
     if not NAME_PATTERN.fullmatch(name): raise ValueError(f'bundle: name {name!r} is not lower-case words joined by hyphens')
@@ -123,7 +139,9 @@ def bundle(source, name: str, description: str, notes: str, folder=None, dtype: 
     return path
 
 # %% ../nbs/15_pretrained.ipynb #43304dd7
-def initial_state(name: str, folder=None) -> tuple[Path, SimConfig]:
+def initial_state(name: str,  # a bundled name, e.g. 'heldsuarez-t42'
+                  folder=None,  # folder of the bundled files; None = `PRETRAINED_DIR`
+                 ) -> tuple[Path, SimConfig]:  # (the .npz state for `simulate(spun_up=…)`, the simulation it continues)
     "The spun-up simulator state shipped with bundled model `name` and the `SimConfig` whose days it starts."
     index = read_index(folder)
     if name not in index: raise KeyError(f'{name!r} is not a bundled checkpoint; available: {_known(index)}')
@@ -145,7 +163,12 @@ def demo_plan(days: int,  # days to forecast
         raise ValueError(f'demo: decode_hours={decode_hours} is not a whole number of {dt_minutes:g}-minute model steps')
     return days + 1, int(round(days * 1440 / dt_minutes)), every
 
-def demo(name: str = 'heldsuarez-t42', days: int = 2, out_dir=None, decode_hours: int = 3, progress: bool = True):
+def demo(name: str = 'heldsuarez-t42',  # the bundled model; it must ship an initial state
+         days: int = 2,  # days to forecast
+         out_dir=None,  # folder for truth.nc, rollout.nc and report/; None = a new temporary folder
+         decode_hours: int = 3,  # hours between decoded (and scored) states; a whole number of model steps
+         progress: bool = True,  # show progress bars
+        ):  # the `ReportResult` of the forecast against the truth
     "Forecast `days` from the held-out state shipped with `name`, against the simulator's truth, reported → `ReportResult`."
     from mlscam.report import report
     from mlscam.rollout import RolloutUnstable, run

@@ -5,6 +5,7 @@
 # %% ../nbs/11_report.ipynb #632292bc
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .config import atomic_output, command, config_from_args, progress_bar, run_command
+from .config import atomic_output, command, config_from_args, progress_bar, run_command, shown_defaults
 from .files import level_indices, open_dataset, time_labels, times_from_labels
 from .metrics import (
     METRIC_DEFINITIONS, align_forecast, ccc_map, climatology, climatology_forecast, climatology_forecast_like, forecast_valid_times,
@@ -330,6 +331,7 @@ def missing_value_notes(pred: xr.Dataset,  # (init_time, lead_time, ...) rollout
     return notes
 
 # %% ../nbs/11_report.ipynb #b98a453d
+@shown_defaults
 @dataclass
 class ReportInputs:
     "The checked inputs of a report: rollout, truth and climatology, the levels it shows, names for messages, notes."
@@ -593,6 +595,7 @@ def draw_figures(inp: ReportInputs,  # the checked inputs (`resolve_inputs`)
     return files, notes
 
 # %% ../nbs/11_report.ipynb #53e671dc
+@shown_defaults
 @dataclass
 class ReportResult:
     "What `report` wrote: the folder, `{file name: path}`, the skill Dataset and the summary table."

@@ -24,7 +24,9 @@ from .config import (SimConfig, add_section_flags, atomic_output, command, confi
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')   # JAX: no 75 % reservation of the GPU; the user's value wins
 
 # %% ../nbs/03_simulate.ipynb #2555873e
-def spectral_grid(resolution: str, latitude_spacing: str = 'gauss'):
+def spectral_grid(resolution: str,  # spectral truncation like 'T21', 'T42' or 'TL63', one of dinosaur's `Grid` constructors
+                  latitude_spacing: str = 'gauss',  # 'gauss' (Gaussian latitudes, the model's) or 'equiangular' (no poles, the output's)
+                 ):  # the dinosaur `spherical_harmonic.Grid`, radius 1
     "The `dinosaur` `Grid` for a truncation name like 'T21' (unit radius, as the nondimensional model uses)."
     from dinosaur import spherical_harmonic
     Grid = spherical_harmonic.Grid
@@ -35,7 +37,9 @@ def spectral_grid(resolution: str, latitude_spacing: str = 'gauss'):
     return getattr(Grid, resolution)(latitude_spacing=latitude_spacing)
 
 # %% ../nbs/03_simulate.ipynb #23662a22
-def time_step_minutes(resolution: str, output_interval_minutes: int) -> int:
+def time_step_minutes(resolution: str,  # spectral truncation like 'T21' or 'TL63'
+                      output_interval_minutes: int,  # minutes between outputs; must divide a day (1440)
+                     ) -> int:  # minutes per step: a divisor of the interval, at most 30·21/n at truncation n
     "Integration time step in minutes: the largest divisor of the output interval that is stable at `resolution`."
     n = int(str(resolution).lstrip('TL'))
     interval = output_interval_minutes
@@ -49,7 +53,12 @@ def time_step_minutes(resolution: str, output_interval_minutes: int) -> int:
 GAS_CONSTANT_DRY_AIR = 1004.0 * 2 / 7  # J kg-1 K-1, dinosaur's R = cp * kappa
 GRAVITY = 9.80616  # m s-2, dinosaur's g
 
-def hydrostatic_geopotential(temperature, sigma, surface_geopotential=0.0, gas_constant=GAS_CONSTANT_DRY_AIR, axis=0):
+def hydrostatic_geopotential(temperature,  # K, array with the full levels (top to surface) along `axis`
+                             sigma,  # (level,) full-level sigma, increasing strictly from the top (> 0) to the surface (< 1)
+                             surface_geopotential=0.0,  # m2 s-2 at the surface, scalar or broadcast against `temperature` without `axis`
+                             gas_constant=GAS_CONSTANT_DRY_AIR,  # J kg-1 K-1, R of the air
+                             axis=0,  # the level axis of `temperature`
+                            ):  # m2 s-2, float64, the shape of `temperature`
     "Geopotential (m2 s-2) on full sigma levels from temperature (K), integrated up from the surface (trapezoidal in ln sigma)."
     temperature = np.moveaxis(np.asarray(temperature, dtype=np.float64), axis, 0)  # (level, ...) top to surface
     sigma = np.asarray(sigma, dtype=np.float64)
@@ -69,11 +78,13 @@ def hydrostatic_geopotential(temperature, sigma, surface_geopotential=0.0, gas_c
 FORMAT_VERSION = 2   # 2: sigma levels exact in float64
 SIM_PARAMETERS = ('resolution', 'levels', 'spinup_days', 'days', 'output_interval_minutes', 'seed', 'delta_T', 'delta_theta')
 
-def simulation_parameters(cfg: SimConfig) -> dict:
+def simulation_parameters(cfg: SimConfig,  # the simulation
+                         ) -> dict:  # `{name: value}` of the `SIM_PARAMETERS` of `cfg`
     "The parameters that determine a simulation's output (everything in `SimConfig` but where it is cached)."
     return {k: getattr(cfg, k) for k in SIM_PARAMETERS}
 
-def cache_path(cfg: SimConfig) -> Path:
+def cache_path(cfg: SimConfig,  # the simulation; `cache_dir` is its folder unless $MLSCAM_CACHE is set
+              ) -> Path:  # the NetCDF file, named by a hash of `simulation_parameters` and `FORMAT_VERSION`
     "Where the simulation for `cfg` is cached: `<cache>/heldsuarez-T21-L20-<hash>.nc`."
     params = dict(simulation_parameters(cfg), format_version=FORMAT_VERSION)
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:12]
@@ -84,8 +95,8 @@ def cache_path(cfg: SimConfig) -> Path:
 @dataclasses.dataclass
 class HeldSuarezModel:
     "A ready-to-run Held–Suarez configuration of dinosaur: step functions, initial state and output grid."
-    cfg: SimConfig
-    dt_minutes: int
+    cfg: SimConfig          # the simulation it was built for
+    dt_minutes: int         # integration time step, minutes (`time_step_minutes`)
     sigma: np.ndarray       # (level,) full-level sigma, top to surface
     lat: np.ndarray         # (lat,) degrees north, ascending
     lon: np.ndarray         # (lon,) degrees east, from 0
@@ -99,7 +110,8 @@ def _sigma_centres(coords, levels: int) -> np.ndarray:
     assert np.allclose(sigma, np.asarray(coords.vertical.centers, dtype=np.float64), atol=1e-6)
     return sigma
 
-def held_suarez_model(cfg: SimConfig) -> HeldSuarezModel:
+def held_suarez_model(cfg: SimConfig,  # resolution, levels, seed and the forcing's `delta_T`, `delta_theta`
+                     ) -> HeldSuarezModel:  # its step, output function and initial state at rest (seeded perturbation)
     "Build dinosaur's Held–Suarez model for `cfg` (JAX functions, not yet compiled)."
     import jax, jax.numpy as jnp
     from dinosaur import (coordinate_systems, held_suarez, primitive_equations, primitive_equations_states,
@@ -188,14 +200,18 @@ def _create_netcdf(path, model: HeldSuarezModel, digest: str):
     return ds
 
 # %% ../nbs/03_simulate.ipynb #176d07a8
-def save_spun_up_state(path, state) -> Path:
+def save_spun_up_state(path,  # the .npz file to write (replaced)
+                       state,  # a dinosaur state of the model (a pytree of arrays), e.g. after the spin-up
+                      ) -> Path:  # `path`
     "Write a dinosaur model `state` (its array leaves, in tree order) to `path` (.npz) atomically."
     import jax
     with atomic_output(path, suffix='.npz') as tmp:
         np.savez(tmp, **{f'leaf{k}': np.asarray(v) for k, v in enumerate(jax.tree_util.tree_leaves(state))})
     return Path(path)
 
-def load_spun_up_state(path, model: HeldSuarezModel):
+def load_spun_up_state(path,  # .npz file written by `save_spun_up_state`
+                       model: HeldSuarezModel,  # the model it must fit (its `initial_state` gives tree, shapes and dtypes)
+                      ):  # the dinosaur state, JAX arrays in the dtypes of `model.initial_state`
     "The state in `path` (written by `save_spun_up_state`) in the tree of `model.initial_state`; shapes checked, naming the file."
     import jax, jax.numpy as jnp
     leaves, treedef = jax.tree_util.tree_flatten(model.initial_state)
@@ -218,7 +234,12 @@ def _resolve_config(cfg, overrides) -> SimConfig:
     overrides = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in overrides.items()}  # cache_dir=Path(...)
     return config_from_dict({'sim': dataclasses.asdict(dataclasses.replace(cfg, **overrides))}).sim  # 30.0 -> 30, bad -> 'sim.days: ...'
 
-def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=None, **overrides) -> Path:
+def simulate(cfg: SimConfig | None = None,  # the simulation; None = `SimConfig()`
+             path=None,  # NetCDF file to write; None = `cache_path(cfg)`. Reused when its hash matches
+             progress=True,  # show a progress bar (one tick a simulated day)
+             spun_up=None,  # .npz state (`save_spun_up_state`) to start from, skipping the spin-up; None = spin up from rest
+             **overrides,  # `SimConfig` fields (days, resolution, …) replacing those of `cfg`
+            ) -> Path:  # the NetCDF file of the simulation
     "Run (or reuse) the Held–Suarez simulation for `cfg` + `overrides`; return the path of its NetCDF. `spun_up`: a `.npz` of the spun-up state to start from (no spin-up run)."
     cfg = _resolve_config(cfg, overrides)
     path = Path(path).expanduser() if path is not None else cache_path(cfg)
@@ -261,14 +282,17 @@ def simulate(cfg: SimConfig | None = None, path=None, progress=True, spun_up=Non
     return path
 
 # %% ../nbs/03_simulate.ipynb #251127b6
-def resolve_data(cfg, progress: bool = True):
+def resolve_data(cfg,  # a `Config`
+                 progress: bool = True,  # show the simulation's progress bar
+                ):  # `cfg` itself when `data.paths` is set, else a copy with the simulation's file as `data.paths`
     "`cfg` (a `Config`) with `data.paths` filled: the user's files, or the cached Held–Suarez simulation of `cfg.sim`."
     if cfg.data.paths: return cfg
     path = simulate(cfg.sim, progress=progress)
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, paths=[str(path)]))
 
 # %% ../nbs/03_simulate.ipynb #a91ab757
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0 done, 1 or 2 an error
     "Console script `mlscam_simulate`: run (or reuse) a Held–Suarez simulation and print its path."
     p = command('mlscam_simulate', main.__doc__, epilog='Flags win over --set, which wins over --config (keys of its `sim:` section).')
     keys = add_section_flags(p, 'sim', {'output_interval_minutes': '--interval'})   # a flag for every key of `sim`

@@ -35,11 +35,12 @@ __all__ = ['SCHEDULES', 'MODES', 'RUN_FILES', 'seed_everything', 'rng_state', 's
            'WholeBatches', 'Trainer', 'train', 'main', 'spawn_local']
 
 # %% ../nbs/06_train.ipynb #0b078e4c
-def seed_everything(seed: int) -> None:
+def seed_everything(seed: int,  # seed of all three; numpy gets `seed % 2**32`
+                  ) -> None:
     "Seed Python's `random`, numpy and torch (CPU and CUDA)."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-def rng_state() -> dict:
+def rng_state() -> dict:  # {python, numpy, torch[, cuda]: that generator's state}; cuda only when CUDA is available
     "The state of every random generator, as plain lists and tensors."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     version, py_state, gauss = random.getstate()
@@ -48,7 +49,8 @@ def rng_state() -> dict:
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
 
-def set_rng_state(state: dict) -> None:
+def set_rng_state(state: dict,  # a dict of `rng_state()`; its `cuda` entry is used only when CUDA is available
+                 ) -> None:
     "Restore the generators from `rng_state()`'s dict."
     version, py_state, gauss = state['python']
     random.setstate((version, tuple(py_state), gauss))
@@ -60,7 +62,11 @@ def set_rng_state(state: dict) -> None:
 # %% ../nbs/06_train.ipynb #6f318b13
 SCHEDULES = ('cosine', 'linear', 'constant')
 
-def lr_factor(step: int, steps: int, warmup_steps: int = 0, schedule: str = 'cosine') -> float:
+def lr_factor(step: int,  # optimizer step, 0-based
+              steps: int,  # total optimizer steps of the run; the decay ends there
+              warmup_steps: int = 0,  # steps of linear warm-up from 1/`warmup_steps` to 1; 0 = none
+              schedule: str = 'cosine',  # decay after the warm-up: one of `SCHEDULES`
+             ) -> float:  # factor on the base learning rate, in (0, 1]; 0 at the end of `cosine` and `linear`
     "Multiplier of the base learning rate at optimizer step `step` (0-based): linear warm-up, then the decay."
     if schedule not in SCHEDULES: raise ValueError(f"train.schedule={schedule!r}; choose one of {list(SCHEDULES)}")
     if step < warmup_steps: return (step + 1) / warmup_steps
@@ -71,8 +77,16 @@ def lr_factor(step: int, steps: int, warmup_steps: int = 0, schedule: str = 'cos
 # %% ../nbs/06_train.ipynb #894bda33
 class EpochBatches(torch.utils.data.Sampler):
     "Batches of indices for one epoch: a `(seed, epoch)`-seeded permutation, sharded by rank, starting at batch `start`."
-    def __init__(self, n: int, batch_size: int, seed: int = 0, epoch: int = 0, start: int = 0,
-                 rank: int = 0, world_size: int = 1, shuffle: bool = True):
+    def __init__(self,
+                 n: int,  # samples in the dataset
+                 batch_size: int,  # samples per batch on each rank (the global batch is `batch_size × world_size`)
+                 seed: int = 0,  # seed of the permutation, with `epoch`
+                 epoch: int = 0,  # epoch index: a new permutation each epoch
+                 start: int = 0,  # first batch to yield (0-based), to resume within an epoch
+                 rank: int = 0,  # this process's rank: it takes every `world_size`-th index of each global batch
+                 world_size: int = 1,  # number of ranks
+                 shuffle: bool = True,  # permute; False = indices in order (validation)
+                ):
         if batch_size < 1: raise ValueError(f'train.batch_size must be >= 1, got {batch_size}')
         if n < batch_size * world_size:
             raise ValueError(f'the dataset has {n} samples, fewer than one global batch '
@@ -94,15 +108,22 @@ class EpochBatches(torch.utils.data.Sampler):
             yield order[b * per_step + self.rank: (b + 1) * per_step: self.world_size].tolist()
 
 # %% ../nbs/06_train.ipynb #fae6ec80
-def perturb_initial_latent(z: torch.Tensor, amplitude: float) -> torch.Tensor:
+def perturb_initial_latent(z: torch.Tensor,  # latent (batch, K+1, lat, lon, D) over K+1 times
+                           amplitude: float,  # noise std in units of each channel's spread (std of `z[:, 0]` over batch, lat, lon)
+                          ) -> torch.Tensor:  # `z`'s shape; times 1 … K unchanged
     "`z` (batch, K+1, lat, lon, D) with Gaussian noise of `amplitude` × each channel's spread added at the first time only."
     spread = z[:, 0].detach().float().std((0, 1, 2))                                   # (D,)
     z0 = z[:, 0] + amplitude * spread.to(z.dtype) * torch.randn_like(z[:, 0])         # (batch, lat, lon, D)
     return torch.cat([z0[:, None], z[:, 1:]], 1)
 
 @torch.no_grad()
-def pushforward_latent(model: MLSCAM, state0: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                       latent_noise: float = 0.) -> torch.Tensor:
+def pushforward_latent(model: MLSCAM,  # the model whose latent steps are rolled out
+                       state0: torch.Tensor,  # normalised initial state (batch, lat, lon, n_state)
+                       forcing: torch.Tensor,  # normalised forcing (batch, >= max(1, steps), lat, lon, n_forcing) from the time of `state0`; time k drives the step k → k+1
+                       steps: int,  # latent steps to roll out; 0 = just `encode(state0)`
+                       grid: Grid,  # the global grid of the fields
+                       latent_noise: float = 0.,  # Gaussian noise on the initial latent × each channel's spread; 0 = none
+                      ) -> torch.Tensor:  # latent (batch, lat, lon, latent) after `steps` steps, no gradient
     "The model's own latent after `steps` latent steps from `encode(state0)` (perturbed by `latent_noise`), without gradient: `(batch, lat, lon, latent)`."
     z = model.encode(state0[:, None], forcing[:, :1])             # (batch, 1, lat, lon, latent)
     if latent_noise: z = perturb_initial_latent(z, latent_noise)
@@ -110,16 +131,25 @@ def pushforward_latent(model: MLSCAM, state0: torch.Tensor, forcing: torch.Tenso
     for k in range(steps): z = model.advance(z, model.increment(z, forcing[:, k], grid), grid)
     return z
 
-def pushforward_at(step: int, seed: int, max_steps: int) -> int:
+def pushforward_at(step: int,  # optimizer step, 0-based
+                   seed: int,  # the run's seed (`train.seed`)
+                   max_steps: int,  # the largest pushforward at this step (the scheduled bound P); <= 0 = none
+                  ) -> int:  # unscored steps, in 0 … `max_steps`
     "Unscored steps before optimiser step `step`'s scored rollout: uniform in 0 … `max_steps`, a function of (seed, step) alone (so a resumed run draws the same)."
     if max_steps <= 0: return 0
     g = torch.Generator().manual_seed(int(seed) * 1_000_003 + int(step))
     return int(torch.randint(0, int(max_steps) + 1, (1,), generator=g))
 
 # %% ../nbs/06_train.ipynb #347f3639
-def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, steps: int, grid: Grid,
-                    tendency_scale: torch.Tensor | None = None, latent_noise: float = 0., pushforward: int = 0
-                    ) -> list[tuple[dict, dict]]:
+def rollout_outputs(model: MLSCAM,  # the model to roll out
+                    state: torch.Tensor,  # normalised states (batch, >= P+K+1, lat, lon, n_state); only the first P+K+1 times are used
+                    forcing: torch.Tensor,  # normalised forcing (batch, >= P+K+1, lat, lon, n_forcing) at the times of `state`
+                    steps: int,  # K, the scored latent steps
+                    grid: Grid,  # the global grid of the fields
+                    tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
+                    latent_noise: float = 0.,  # Gaussian noise on the initial latent × each channel's spread; 0 = none
+                    pushforward: int = 0,  # P, unscored latent steps without gradient before the scored ones; 0 = none
+                    ) -> list[tuple[dict, dict]]:  # K pairs of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`; targets `state_in`, `state`, `tendency`, `latent_delta`
     "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`), the first `pushforward` steps unscored and without gradient."
     n = pushforward + steps + 1
     if state.ndim != 5 or state.shape[1] < n:
@@ -146,9 +176,13 @@ def rollout_outputs(model: MLSCAM, state: torch.Tensor, forcing: torch.Tensor, s
         z = z_next
     return pairs
 
-def single_column_outputs(model: MLSCAM, patch: torch.Tensor, forcing: torch.Tensor, target: torch.Tensor,
-                          target_forcing: torch.Tensor | None = None, tendency_scale: torch.Tensor | None = None
-                          ) -> list[tuple[dict, dict]]:
+def single_column_outputs(model: MLSCAM,  # the model to step
+                          patch: torch.Tensor,  # normalised 3×3 state patches (batch, 3, 3, n_state) at t
+                          forcing: torch.Tensor,  # normalised forcing (batch, 3, 3, n_forcing) of the patches at t
+                          target: torch.Tensor,  # normalised centre column (batch, n_state) at t+1
+                          target_forcing: torch.Tensor | None = None,  # centre forcing (batch, n_forcing) at t+1, to encode `target`; None = the centre's at t
+                          tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
+                          ) -> list[tuple[dict, dict]]:  # one pair of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`; targets `state_in`, `state`, `tendency`, `latent_delta`
     "`[(outputs, targets)]` for one patch-mode step: 3×3 patches `(b, 3, 3, C)` → centre column `target (b, C)`."
     if patch.ndim != 4 or patch.shape[1:3] != (3, 3) or target.shape != (patch.shape[0], patch.shape[-1]):
         raise ValueError(f'single_column_outputs: need patch (batch, 3, 3, n_state) and target (batch, n_state), '
@@ -169,15 +203,24 @@ MODES = ('single_column', 'global', 'global_rollout')
 
 class ForecastStep(torch.nn.Module):
     "The model in one training mode: `forward(batch, steps, pushforward)` → `[(outputs, targets)]`, one pair per scored latent step."
-    def __init__(self, model: MLSCAM, mode: str, grid: Grid | None = None, tendency_scale: torch.Tensor | None = None,
-                 latent_noise: float = 0.):
+    def __init__(self,
+                 model: MLSCAM,  # the model to train
+                 mode: str,  # the training mode: one of `MODES`
+                 grid: Grid | None = None,  # the global grid of the data; None only for `single_column`
+                 tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
+                 latent_noise: float = 0.,  # `global_rollout`, training only: Gaussian noise on the initial latent × each channel's spread; 0 = none
+                ):
         super().__init__()
         if mode not in MODES: raise ValueError(f"train.mode={mode!r}; choose one of {list(MODES)}")
         if mode != 'single_column' and grid is None: raise ValueError(f'train.mode={mode!r} needs the grid of the data')
         self.model, self.mode, self.grid, self.latent_noise = model, mode, grid, latent_noise
         self.register_buffer('tendency_scale', tendency_scale, persistent=False)
 
-    def forward(self, batch: dict, steps: int = 1, pushforward: int = 0) -> list[tuple[dict, dict]]:
+    def forward(self,
+                batch: dict,  # `single_column`: `patch`, `forcing`, `target` (batch, K, n_state)[, `target_forcing`]; else `state`, `forcing` (batch, time, lat, lon, channel)
+                steps: int = 1,  # K, the scored latent steps (global modes; `single_column` always takes one)
+                pushforward: int = 0,  # unscored latent steps without gradient before the scored ones, in training only; 0 = none
+               ) -> list[tuple[dict, dict]]:  # one `(outputs, targets)` pair per scored latent step
         if self.mode == 'single_column':
             target_forcing = batch['target_forcing'][:, 0, 1, 1] if 'target_forcing' in batch else None  # (batch, n_forcing)
             return single_column_outputs(self.model, batch['patch'], batch['forcing'], batch['target'][:, 0],
@@ -186,8 +229,10 @@ class ForecastStep(torch.nn.Module):
         return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise,
                                pushforward if self.training else 0)
 
-def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_weights=None
-                 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def rollout_loss(loss_fn: TrainingLoss,  # the weighted loss of one step's `(outputs, targets)`
+                 pairs: list[tuple[dict, dict]],  # `(outputs, targets)` per rollout step, as `rollout_outputs` makes them
+                 step_weights=None,  # relative weight per step, >= 0 (the first len(pairs) are used, normalised to sum 1); None = equal
+                 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:  # (weighted loss, {term: weighted mean over the steps})
     "Loss and per-term values averaged over the rollout steps, weighted by `step_weights` (default: equal)."
     w = torch.ones(len(pairs)) if step_weights is None else torch.as_tensor(step_weights, dtype=torch.float32)[:len(pairs)]
     if len(w) != len(pairs) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
@@ -201,35 +246,53 @@ def rollout_loss(loss_fn: TrainingLoss, pairs: list[tuple[dict, dict]], step_wei
     return total, terms
 
 # %% ../nbs/06_train.ipynb #02010ce4
-def scheduled(step: int, value: int, curriculum=None) -> int:
+def scheduled(step: int,  # optimizer step, 0-based
+              value: int,  # the value before the first start (and with no schedule)
+              curriculum=None,  # `[[start, value], ...]`: each value from its start step on; None or [] = `value` throughout
+             ) -> int:  # the value in force at `step`
     "The value of a `[[start, value], ...]` schedule at optimizer step `step` (0-based): `value` before its first start."
     for start, v in sorted(curriculum or []):
         if step >= start: value = v
     return int(value)
 
-def rollout_steps_at(step: int, mode: str, rollout_steps: int = 1, curriculum=None) -> int:
+def rollout_steps_at(step: int,  # optimizer step, 0-based
+                     mode: str,  # the training mode; only `global_rollout` unrolls more than one step
+                     rollout_steps: int = 1,  # K before the curriculum's first start (`train.rollout_steps`)
+                     curriculum=None,  # `[[start, K], ...]` (`train.rollout_curriculum`); None or [] = `rollout_steps` throughout
+                    ) -> int:  # K, the scored latent steps; 1 outside `global_rollout`
     "Latent steps to unroll at optimizer step `step` (0-based)."
     return scheduled(step, rollout_steps, curriculum) if mode == 'global_rollout' else 1
 
-def max_rollout_steps(mode: str, rollout_steps: int = 1, curriculum=None, pushforward: int = 0) -> int:
+def max_rollout_steps(mode: str,  # the training mode; only `global_rollout` unrolls more than one step
+                      rollout_steps: int = 1,  # K before the curriculum's first start (`train.rollout_steps`)
+                      curriculum=None,  # `[[start, K], ...]` (`train.rollout_curriculum`); None or [] = `rollout_steps` throughout
+                      pushforward: int = 0,  # the largest number of unscored pushforward steps
+                     ) -> int:  # the largest K plus `pushforward`; 1 outside `global_rollout`
     "The largest number of latent steps a run will unroll, `pushforward` unscored ones included (what the dataset must deliver)."
     if mode != 'global_rollout': return 1
     return int(max([rollout_steps] + [k for _, k in (curriculum or [])])) + int(pushforward)
 
-def window_steps(tc) -> int:
+def window_steps(tc,  # the `TrainConfig` (`mode`, `rollout_steps`, `rollout_curriculum`, `pushforward_steps`, `pushforward_curriculum`)
+                ) -> int:  # latent steps per window (the window holds one time more); 1 outside `global_rollout`
     "Latent steps a training window of `TrainConfig` `tc` must hold: the largest K of its curriculum plus the largest pushforward bound."
     p = max([tc.pushforward_steps] + [v for _, v in tc.pushforward_curriculum]) if tc.mode == 'global_rollout' else 0
     return max_rollout_steps(tc.mode, tc.rollout_steps, tc.rollout_curriculum, p)
 
 # %% ../nbs/06_train.ipynb #7949fae3
-def squared_error_sums(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+def squared_error_sums(pred: torch.Tensor,  # prediction (..., n_channel)
+                       target: torch.Tensor,  # truth, the shape of `pred`
+                       weights: torch.Tensor | None = None,  # weights broadcastable to `pred` without its channel dim (a trailing 1 is dropped), e.g. latitude weights (lat, 1, 1); None = 1
+                      ) -> torch.Tensor:  # (n_channel + 1,) float64: weighted squared-error sum per channel, then the sum of the weights
     "`[Σ w (pred − target)² per channel..., Σ w]` over all leading dims, `(n_channel + 1,)` in float64."
     err2 = (pred.double() - target.double()) ** 2                  # (..., channel)
     w = torch.ones(err2.shape[:-1], dtype=torch.float64, device=err2.device) if weights is None else \
         torch.broadcast_to(weights.double().squeeze(-1), err2.shape[:-1])
     return torch.cat([(w[..., None] * err2).reshape(-1, err2.shape[-1]).sum(0), w.sum().reshape(1)])
 
-def rmse_per_variable(sums: torch.Tensor, state_std, state_names: list[str]) -> dict[str, float]:
+def rmse_per_variable(sums: torch.Tensor,  # (n_channel + 1,) of `squared_error_sums` on normalised data (summed over ranks)
+                      state_std,  # (n_channel,) physical scale per channel, to undo the normalisation
+                      state_names: list[str],  # channel names, `variable@level` or `variable`
+                     ) -> dict[str, float]:  # {variable: RMSE in physical units over its levels (root of their mean MSE)}
     "RMSE in physical units per variable (channels named `variable@level` or `variable`) from `squared_error_sums`."
     mse = (sums[:-1] / sums[-1]).cpu().numpy() * np.asarray(state_std, dtype=np.float64) ** 2
     variables = [name.split('@')[0] for name in state_names]
@@ -239,24 +302,29 @@ def rmse_per_variable(sums: torch.Tensor, state_std, state_names: list[str]) -> 
 @dataclasses.dataclass
 class DistributedContext:
     "Rank, world size and device of this process."
-    rank: int = 0
-    local_rank: int = 0
-    world_size: int = 1
-    device: torch.device = torch.device('cpu')
+    rank: int = 0  # global rank of this process (torchrun's `RANK`)
+    local_rank: int = 0  # rank on this host (`LOCAL_RANK`): the index of its GPU
+    world_size: int = 1  # number of processes (`WORLD_SIZE`)
+    device: torch.device = torch.device('cpu')  # where this process trains
     @property
-    def is_main(self) -> bool: return self.rank == 0
+    def is_main(self) -> bool: return self.rank == 0  # True on rank 0, which writes checkpoints and logs
 
-    def all_reduce_mean(self, x: torch.Tensor) -> torch.Tensor:
+    def all_reduce_mean(self,
+                        x: torch.Tensor,  # a tensor of the same shape on every rank (not modified)
+                       ) -> torch.Tensor:  # the element-wise mean over ranks
         "Mean of `x` over ranks (identity at world size 1)."
         if self.world_size == 1: return x
         x = x.clone(); dist.all_reduce(x); return x / self.world_size
 
-    def all_reduce_sum(self, x: torch.Tensor) -> torch.Tensor:
+    def all_reduce_sum(self,
+                       x: torch.Tensor,  # a tensor of the same shape on every rank (not modified)
+                      ) -> torch.Tensor:  # the element-wise sum over ranks
         "Sum of `x` over ranks (identity at world size 1)."
         if self.world_size == 1: return x
         x = x.clone(); dist.all_reduce(x); return x
 
-def setup_distributed(device: str | None = None) -> DistributedContext:
+def setup_distributed(device: str | None = None,  # 'cpu', or 'cuda…' for this rank's GPU `cuda:LOCAL_RANK`; None = cuda if available
+                     ) -> DistributedContext:  # rank, local rank, world size and device; the process group uses nccl on GPUs, gloo on CPU
     "Read torchrun's environment, start the process group when `WORLD_SIZE > 1`, pick this rank's device."
     world = int(os.environ.get('WORLD_SIZE', 1))
     rank, local = int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0))
@@ -270,7 +338,12 @@ def setup_distributed(device: str | None = None) -> DistributedContext:
 # %% ../nbs/06_train.ipynb #02676545
 class MetricsLog:
     "Append rows with fixed columns to `path` (CSV), and to TensorBoard when it is installed."
-    def __init__(self, path, columns: list[str], resume_step: int | None = None, tensorboard: bool = True):
+    def __init__(self,
+                 path,  # the CSV file, rewritten (a `tensorboard/` folder goes next to it)
+                 columns: list[str],  # the value columns, after `step` and `split`
+                 resume_step: int | None = None,  # keep the rows of an existing `path` up to this step; None = start empty
+                 tensorboard: bool = True,  # also write TensorBoard scalars `{split}/{column}`, if it is installed
+                ):
         self.path, self.columns = Path(path), ['step', 'split'] + [c for c in columns if c not in ('step', 'split')]
         rows = []
         if resume_step is not None and self.path.exists():
@@ -285,7 +358,11 @@ class MetricsLog:
                 self.tb = SummaryWriter(self.path.parent / 'tensorboard')
             except ImportError: pass
 
-    def log(self, step: int, split: str, values: dict) -> None:
+    def log(self,
+            step: int,  # optimizer step of the row
+            split: str,  # 'train' or 'val'
+            values: dict,  # {column: value}; numbers also go to TensorBoard
+           ) -> None:
         "Write one row (values not in the columns are ignored; missing ones stay empty)."
         self.writer.writerow({'step': step, 'split': split, **values}); self.file.flush()
         if self.tb is not None:
@@ -296,7 +373,8 @@ class MetricsLog:
         self.file.close()
         if self.tb is not None: self.tb.close()
 
-def read_metrics(path) -> dict[str, dict[str, np.ndarray]]:
+def read_metrics(path,  # a CSV written by `MetricsLog`
+                ) -> dict[str, dict[str, np.ndarray]]:  # {split: {column: float array}}, `step` included; columns empty in a split left out
     "A metrics CSV as `{split: {column: array}}` (empty cells dropped per column)."
     with open(path, newline='') as f: rows = list(csv.DictReader(f))
     out = {}
@@ -310,16 +388,20 @@ def read_metrics(path) -> dict[str, dict[str, np.ndarray]]:
 @dataclasses.dataclass
 class TrainingData:
     "Train/val datasets and what a checkpoint must carry about them."
-    train: torch.utils.data.Dataset
-    val: torch.utils.data.Dataset | None
-    layout: object                       # mlscam.columns.ColumnLayout
-    normalizer: object                   # mlscam.columns.Normalizer
+    train: torch.utils.data.Dataset      # training samples (a `Subset` of the whole data)
+    val: torch.utils.data.Dataset | None # validation samples; None = no validation
+    layout: object                       # the channels of state and forcing (a mlscam.columns.ColumnLayout)
+    normalizer: object                   # the data's normaliser (a mlscam.columns.Normalizer)
     grid: Grid | None                    # None only if unknown (single-column files without a grid)
     tendency_scale: torch.Tensor         # (n_state,) s / σ_Δ per state channel (s: the normaliser's scale)
     state_std: np.ndarray                # (n_state,) the normaliser's physical scale per state channel (for RMSE)
     time_step: str | None = None         # the model's time step (the data's), e.g. '0 days 00:30:00'
 
-def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def split_times(times,  # the data's times (cftime, datetime64 or ISO labels)
+                train_times=None,  # [start, stop] of the training period, both included (`data.train_times`); None = all times not in validation
+                val_times=None,  # [start, stop] of the validation period, both included (`data.val_times`); None = the last 10%
+                min_val: int = 1,  # the fewest validation times when `val_times` is None
+               ) -> tuple[np.ndarray, np.ndarray]:  # boolean masks (train, val) over `times`, disjoint
     "Boolean masks (train, val) over `times`: the configured [start, stop] periods, or the last 10% (≥ `min_val`) held out."
     from mlscam.files import time_labels
     t = time_labels(times)                     # in the times' own calendar (cftime, any datetime64 unit, ISO labels)
@@ -332,7 +414,11 @@ def split_times(times, train_times=None, val_times=None, min_val: int = 1) -> tu
     if not val.any(): raise ValueError(f'data.val_times={val_times}: no validation times in {t[0]} … {t[-1]}')
     return train, val
 
-def window_starts(mask: np.ndarray, length: int, times=None, step=None) -> np.ndarray:
+def window_starts(mask: np.ndarray,  # boolean (n_time,) mask of the allowed times
+                  length: int,  # times per window
+                  times=None,  # the (n_time,) times, to check their spacing; None = no check
+                  step=None,  # the time step each pair of consecutive window times must be apart (a `pd.Timedelta` string or value); None = no check
+                 ) -> np.ndarray:  # int64 start indices, ascending; empty when no window fits
     "The sliding windows of a time mask (training, validation, held-out forecasts): start indices `i` whose `length` times `i … i+length-1` all lie in `mask` (and, given `times`, are `step` apart)."
     mask = np.asarray(mask, bool)
     if len(mask) < length: return np.zeros(0, np.int64)
@@ -413,7 +499,11 @@ def _global_data(cfg: Config, normalizer, is_main: bool, progress: bool = False)
     windows = lambda mask: torch.utils.data.Subset(full, window_starts(mask, k + 1, ds.time.values, time_step))
     return windows(train_t), windows(val_t), layout, normalizer, full.grid, time_step
 
-def build_data(cfg: Config, normalizer=None, is_main: bool = True, progress: bool = False) -> TrainingData:
+def build_data(cfg: Config,  # the run's config (`data`, `train.mode`, rollout and pushforward lengths, `train.out_dir`)
+               normalizer=None,  # a `Normalizer` to use (e.g. of `train.init_from`); None = from `data.stats`, or computed on the training times
+               is_main: bool = True,  # whether this is rank 0, which saves computed statistics to `train.out_dir/stats.nc`
+               progress: bool = False,  # show a progress bar while computing statistics (rank 0 only)
+              ) -> TrainingData:  # the train/val datasets and what a checkpoint carries about them
     "Open the data `cfg` names, split it in time into train/val, normalise (statistics with a bar if `progress`), and make the datasets of `train.mode`."
     tc, dc = cfg.train, cfg.data
     part = _single_column_data if tc.mode == 'single_column' else _global_data
@@ -448,7 +538,9 @@ def _optimizer_state(sd: dict) -> dict:
 # %% ../nbs/06_train.ipynb #8685c9de
 RUN_FILES = ('checkpoints/last.pt', 'checkpoints/best.pt', 'metrics.csv')
 
-def claim_run_dir(run_dir, overwrite: bool = False) -> None:
+def claim_run_dir(run_dir,  # the run folder (`train.out_dir`); it need not exist
+                  overwrite: bool = False,  # delete an earlier run's checkpoints, metrics and TensorBoard events; False = raise `FileExistsError`
+                 ) -> None:
     "Refuse `run_dir` if it holds an earlier run (`RUN_FILES`); with `overwrite`, remove that run's checkpoints, metrics and events."
     run_dir = Path(run_dir)
     found = [f for f in RUN_FILES if (run_dir / f).exists()]
@@ -465,7 +557,9 @@ def _base_dataset(dataset):
 
 class WholeBatches(torch.utils.data.Dataset):
     "A dataset (or a `Subset` of one) with a `batch(indices)` method, indexed by a whole batch of indices at once."
-    def __init__(self, dataset):
+    def __init__(self,
+                 dataset,  # a dataset with `batch(indices)`, or a `Subset` of one (its indices are mapped to the base's)
+                ):
         self.base = _base_dataset(dataset)
         self.index = np.asarray(dataset.indices) if isinstance(dataset, torch.utils.data.Subset) else None
     def __len__(self): return len(self.base) if self.index is None else len(self.index)
@@ -475,8 +569,14 @@ class WholeBatches(torch.utils.data.Dataset):
 
 class Trainer:
     "One training run of `cfg`: data, model, optimizer, schedule, validation, checkpoints and logs in `train.out_dir`."
-    def __init__(self, cfg: Config, data: TrainingData | None = None, progress: bool = True, step_weights=None,
-                 device: str | None = None, overwrite: bool = False):
+    def __init__(self,
+                 cfg: Config,  # the run's config (`model`, `data`, `train`)
+                 data: TrainingData | None = None,  # the datasets to train on; None = `build_data(cfg)`
+                 progress: bool = True,  # show progress bars (rank 0 only)
+                 step_weights=None,  # relative loss weight per rollout step (see `rollout_loss`); None = equal
+                 device: str | None = None,  # 'cpu' or 'cuda'; None = cuda if available (see `setup_distributed`)
+                 overwrite: bool = False,  # replace an earlier run in `train.out_dir`; False = refuse it (unless `train.resume`)
+                ):
         tc = cfg.train
         self.cfg, self.progress, self.step_weights = cfg, progress, step_weights
         self.ctx = ctx = setup_distributed(device)
@@ -540,7 +640,10 @@ class Trainer:
         self.step, self.epoch, self.position, self.best_val = st['step'], st['epoch'], st['position'], st['best_val']
         set_rng_state(st['rng'])
 
-    def save(self, name: str, train_state: bool = True) -> Path | None:
+    def save(self,
+             name: str,  # file name in `checkpoints/`, e.g. 'last.pt'
+             train_state: bool = True,  # include optimizer, scheduler, counters and RNG states, so the run can be resumed
+            ) -> Path | None:  # the checkpoint's path; None on ranks other than 0
         "Write `checkpoints/{name}` (rank 0 only): the model with layout, normaliser, grid, config (and training state)."
         if not self.ctx.is_main: return None
         d = self.data
@@ -570,7 +673,10 @@ class Trainer:
             pairs = net(batch, steps, pushforward)
         return pairs, rollout_loss(self.loss_fn, pairs, self.step_weights)
 
-    def train_step(self, batch: dict, steps: int) -> dict[str, float]:
+    def train_step(self,
+                   batch: dict,  # a batch of the training loader (on the CPU or the device)
+                   steps: int,  # K, the scored latent steps (1 outside `global_rollout`)
+                  ) -> dict[str, float]:  # loss terms, weighted `loss`, `grad_norm` (before clipping), `lr` (of this step) and `rollout_steps`
         "One optimizer step on `batch` with `steps` latent steps → logged values (terms averaged over ranks)."
         self.net.train()
         tc = self.cfg.train
@@ -604,7 +710,7 @@ class Trainer:
 
     # ---- validation --------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def validate(self) -> dict[str, float]:
+    def validate(self) -> dict[str, float]:  # loss terms, weighted `loss` and `rmse_{variable}` (physical units, last rollout step); {} without validation data
         "Mean loss terms and latitude-weighted RMSE per variable over `train.val_batches` validation batches."
         tc, d, ctx = self.cfg.train, self.data, self.ctx
         if d.val is None: return {}
@@ -630,14 +736,19 @@ class Trainer:
 
 # %% ../nbs/06_train.ipynb #09705187
 @patch_to(Trainer)
-def columns_per_step(self, steps: int) -> int:
+def columns_per_step(self,
+                     steps: int,  # K, the latent steps of the optimizer step
+                    ) -> int:  # `batch_size` patches, or `batch_size × lat × lon × steps` columns
     "Columns predicted per optimizer step over all ranks (patches, or fields × lat × lon × steps)."
     tc = self.cfg.train
     if tc.mode == 'single_column': return tc.batch_size
     return tc.batch_size * self.data.grid.nlat * self.data.grid.nlon * steps
 
 @patch_to(Trainer)
-def fit(self, stop_after: int | None = None, time_limit: float | None = None) -> Path:
+def fit(self,
+        stop_after: int | None = None,  # return after this optimizer step, without a final checkpoint or validation; None = run to `train.steps`
+        time_limit: float | None = None,  # seconds of training, then checkpoint `last.pt` and return (resumable); None = no limit
+       ) -> Path:  # the run folder `train.out_dir`
     "Train to `train.steps` (or return after step `stop_after`, as a killed run would; or checkpoint and return once `time_limit` s have passed) → the run folder."
     tc, ctx, d = self.cfg.train, self.ctx, self.data
     log = None
@@ -690,12 +801,18 @@ def fit(self, stop_after: int | None = None, time_limit: float | None = None) ->
     return self.run_dir
 
 # %% ../nbs/06_train.ipynb #5d19628e
-def train(cfg: Config, data: TrainingData | None = None, progress: bool = True, stop_after: int | None = None,
-          device: str | None = None, overwrite: bool = False) -> Path:
+def train(cfg: Config,  # the run's config (`model`, `data`, `train`)
+          data: TrainingData | None = None,  # the datasets to train on; None = `build_data(cfg)`
+          progress: bool = True,  # show progress bars (rank 0 only)
+          stop_after: int | None = None,  # return after this optimizer step, as a killed run would; None = run to `train.steps`
+          device: str | None = None,  # 'cpu' or 'cuda'; None = cuda if available
+          overwrite: bool = False,  # replace an earlier run in `train.out_dir`; False = refuse it (unless `train.resume`)
+         ) -> Path:  # the run folder
     "Run the training that `cfg` describes → the run folder (`train.out_dir`); `overwrite` replaces an earlier run there."
     return Trainer(cfg, data=data, progress=progress, device=device, overwrite=overwrite).fit(stop_after=stop_after)
 
-def main(argv=None) -> int:
+def main(argv=None,  # command-line arguments; None = `sys.argv[1:]`
+        ) -> int:  # exit status: 0 on success, 130 on Ctrl-C, 2 on a config error, 1 on any other
     "Console script `mlscam_train`: train an ML-SCAM model (single_column, global or global_rollout mode); under torchrun on several GPUs."
     p = command('mlscam_train', main.__doc__)
     p.add_argument('--resume', action='store_true', help="continue from train.out_dir's checkpoints/last.pt")
@@ -723,7 +840,10 @@ def _spawned_worker(rank: int, world_size: int, port: int, cfg_dict: dict, stop_
     finally:
         if dist.is_initialized(): dist.destroy_process_group()
 
-def spawn_local(cfg: Config, world_size: int = 2, stop_after: int | None = None) -> Path:
+def spawn_local(cfg: Config,  # the run's config; every process trains on the CPU
+                world_size: int = 2,  # number of processes
+                stop_after: int | None = None,  # return after this optimizer step; None = run to `train.steps`
+               ) -> Path:  # the run folder `train.out_dir`
     "Train `cfg` in `world_size` local CPU processes (gloo DDP), as `torchrun --nproc_per_node` would → run folder."
     torch.multiprocessing.spawn(_spawned_worker, args=(world_size, _free_port(), config_to_dict(cfg), stop_after),
                                 nprocs=world_size, join=True)
