@@ -31,8 +31,8 @@ import xarray as xr
 from .config import (ConfigError, RolloutConfig, add_section_flags, command, config_from_args, config_from_dict, config_to_dict,
                            fsync_path, progress_bar, run_command)
 from .columns import COMPUTED_FORCINGS, TIME_DEPENDENT_FORCINGS, ColumnLayout, Normalizer, forcing_columns, to_columns
-from .files import (CANONICAL_UNITS, STANDARD_NAMES, STATIC_FORCINGS, _sources, canonicalize, check_times, convert_units,
-                          file_name_of, level_indices, open_dataset, source_of)
+from .files import (CANONICAL_UNITS, STANDARD_NAMES, STATIC_FORCINGS, VERTICAL_COORDINATES, _sources, canonicalize, check_times,
+                          convert_units, file_name_of, level_indices, open_dataset, source_of)
 from .grid import Grid, lat_weights
 from .model import MLSCAM, Checkpoint
 
@@ -54,6 +54,7 @@ class RolloutModel:
     config: dict                     # the configuration the model was trained with
     path: Path                       # the checkpoint file
     version: str                     # mlscam version that wrote the checkpoint
+    vertical: str = 'native'         # how the training data's levels were read (its config's data.vertical): 'native', or 'pressure'/'sigma' interpolated from hybrid levels
 
 def load_rollout_model(checkpoint,  # checkpoint file, or the name of a bundled model (`mlscam.pretrained`)
                        device='cpu',  # device to put the model and normaliser on
@@ -72,7 +73,10 @@ def load_rollout_model(checkpoint,  # checkpoint file, or the name of a bundled 
     try: step = None if ckpt.time_step is None else pd.Timedelta(ckpt.time_step)
     except ValueError: raise ValueError(f"checkpoint {path}: time_step {ckpt.time_step!r} is not a time span like '30min'") from None
     grid = None if ckpt.grid is None else Grid.from_dict(ckpt.grid)
-    return RolloutModel(model, layout, normalizer.to(device), grid, step, ckpt.config or {}, path, str(ckpt.mlscam_version))
+    vertical = ((ckpt.config or {}).get('data') or {}).get('vertical', 'native')   # checkpoints from before data.vertical: native
+    if vertical not in VERTICAL_COORDINATES:
+        raise ValueError(f"checkpoint {path}: config data.vertical {vertical!r} is not one of {VERTICAL_COORDINATES}")
+    return RolloutModel(model, layout, normalizer.to(device), grid, step, ckpt.config or {}, path, str(ckpt.mlscam_version), vertical)
 
 # %% ../nbs/07_rollout.ipynb #8bfac020
 def _where(initial_state) -> str:
@@ -98,17 +102,33 @@ def _time_index(ds: xr.Dataset, time, where: str) -> int:
         loc = loc[0]
     return int(loc)
 
+def _read_state(initial_state, where: str, layout: ColumnLayout, levels, vertical: str = 'native') -> xr.Dataset:
+    "Canonical `initial_state` with the layout's level variables on `levels` (None = all), surface and static fields, read with `vertical`."
+    args = (layout.variables, levels, layout.surface, [f for f in layout.forcings if f in STATIC_FORCINGS])
+    return canonicalize(initial_state, where, 'auto', *args, vertical) if isinstance(initial_state, xr.Dataset) \
+        else open_dataset(initial_state, 'auto', *args, vertical=vertical)
+
+def _on_checkpoint_levels(initial_state, where: str, rm: RolloutModel) -> xr.Dataset:
+    "The canonical initial state on the checkpoint's levels: the file's own, or interpolated from hybrid levels as training read its data."
+    layout = rm.layout
+    if rm.vertical == 'native' or not layout.variables: return _read_state(initial_state, where, layout, layout.levels)
+    native = _read_state(initial_state, where, layout, None)                    # which levels the file has
+    if {'hyam', 'hybm'} <= set(native.coords):                                  # hybrid levels: interpolated, as in training
+        return _read_state(initial_state, where, layout, layout.levels, rm.vertical)
+    have = native.level.values
+    try: return native.isel(level=level_indices(have, layout.levels, where))     # already on the checkpoint's levels
+    except KeyError:
+        raise KeyError(f"{where}: the checkpoint was trained on {rm.vertical} levels {layout.levels.tolist()} interpolated from "
+                       f"hybrid levels; the initial state is on levels {have.tolist()}, not those, and has no hybrid coefficients "
+                       "(hyam, hybm) to interpolate from") from None
+
 def open_initial_state(initial_state,  # NetCDF/zarr path, glob, list of them, or an xarray Dataset
                        rm: RolloutModel,  # the loaded model: its layout, units and grid the data must match
                        time=0,  # time index (0, −1) or timestamp; a list of them for several initial times
                       ) -> tuple[xr.Dataset, pd.Timedelta | None]:  # (states at those times, the data's time step)
     "The initial state at `time` (an index or timestamp, or a list of them), canonical and checked against the checkpoint → (dataset of those times, the data's time step)."
     where, layout = _where(initial_state), rm.layout
-    static = [f for f in layout.forcings if f in STATIC_FORCINGS]
-    args = (layout.variables, layout.levels, layout.surface, static)
-    try:
-        ds = canonicalize(initial_state, where, 'auto', *args) if isinstance(initial_state, xr.Dataset) \
-            else open_dataset(initial_state, 'auto', *args)
+    try: ds = _on_checkpoint_levels(initial_state, where, rm)
     except (KeyError, ValueError) as e:
         raise type(e)(f"initial state does not fit checkpoint {rm.path}: {e.args[0] if e.args else e}") from None
     ds = convert_units(ds, layout.units, f"initial state {where} does not fit checkpoint {rm.path}")   # hPa -> Pa, degC -> K, ...
