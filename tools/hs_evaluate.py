@@ -21,7 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hs_emulator                                   # sets the deterministic XLA flags before JAX starts
-import numpy as np
 import torch
 import yaml
 
@@ -57,7 +56,7 @@ def main(argv=None):
     model = ckpt.model(device).eval()
     normalizer = Normalizer.from_dict(ckpt.normalizer).to(device)
     clim = hs_emulator._climatology(ens, [0])                                          # (lat, 1, C): the run's own
-    inits = list(np.linspace(0, ens.states.shape[1] - a.lead_days * 48 - 1, a.inits).astype(int))
+    inits = hs_emulator.eval_inits(ens.states.shape[1], a)
     t0 = time.perf_counter()
     result = hs_emulator.evaluate(model, normalizer, ens, 0, clim, ens.layout, inits, lead_days=a.lead_days,
                                   free_days=a.free_days, device=device)
