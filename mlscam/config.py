@@ -145,6 +145,7 @@ class SimConfig:
     seed: int = 0                                        # seed of the initial perturbation
     delta_T: float = setting(60., '>= 0')                # K, equator-pole temperature difference
     delta_theta: float = setting(10., '>= 0')            # K, vertical potential temperature difference
+    dot_precision: str = setting('highest', choices=('highest', 'dinosaur'))  # float32 matrix products: 'highest' = true float32 on every backend (a GPU run does a CPU run's arithmetic); 'dinosaur' = its own choice (6-pass bf16 emulation on a GPU)
     cache_dir: str = '~/.cache/mlscam'                   # where simulations are cached ($MLSCAM_CACHE wins)
 
     def _problems(self):

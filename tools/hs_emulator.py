@@ -83,8 +83,10 @@ def eval_inits(n_times, args, per_day=48):
     return list(np.linspace(0, last, args.inits).astype(int))
 
 @torch.no_grad()
-def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days=10, every=12, free_days=365, device='cuda'):
-    "10-day forecasts from `inits` of the held-out run vs persistence and climatology, and a free run of `free_days`."
+def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days=10, every=12, free_days=365, device='cuda',
+             reencode_days=0):
+    """10-day forecasts from `inits` of the held-out run vs persistence and climatology, and a free run of `free_days`
+    (with `reencode_days` > 0 also the ablation `free_run_reencoded`: decoded and encoded again every so many days)."""
     dt_per_day = 48
     k = _level_index(layout.levels)
     names = layout.state_names()
@@ -121,23 +123,43 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
                         persistence=[float(torch.sqrt(q[c])) for q in sq_pers],
                         climatology=[float(torch.sqrt(q[c])) for q in sq_clim], acc=[float(a[c]) for a in acc])
     # free run from the first held-out state: decoded once a day, checked against the physical range
-    z = model.encode(normalizer.normalize_state(held_out.states.get(member, [0])), f_norm[[0]])
-    free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[])
-    u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
-    t0 = time.perf_counter()
     f0 = f_norm[[0]]                                                                  # Held–Suarez forcing is constant in time
-    for s, z, decoded in model.iter_unroll(z, lambda t: f0, free_days * dt_per_day, held_out.grid,
-                                           decode_every=dt_per_day, step=step):
-        if decoded is None: continue
-        day = s // dt_per_day
-        x = normalizer.denormalize_state(decoded)[0]                                  # (lat, lon, C)
-        free['days'] = day
-        free['global_mean_T'].append(float((x[..., pick['temperature']] * w[0]).mean()))
-        free['max_abs_u'].append(float(x[..., u_channels].abs().max()))
-        free['stopped'] = free_run_stop(x, normalizer, names, held_out.lat, held_out.lon, day)
+    x0 = held_out.states.get(member, [0])
+    free = free_run(model, normalizer, x0, f0, free_days, held_out, w, pick, names, step)
+    result = dict(level=float(layout.levels[k]), forecasts=table, spectral_ratio=spectra, free_run=free)
+    if reencode_days: result['free_run_reencoded'] = free_run(model, normalizer, x0, f0, free_days, held_out, w, pick, names,
+                                                              step, reencode_days=reencode_days)
+    return result
+
+
+def free_run(model, normalizer, x0, f0, days, held_out, w, pick, names, step, reencode_days=0, dt_per_day=48):
+    """A free run of `days` from state `x0` (1, lat, lon, C), decoded once a day and checked against the physical
+    range (`free_run_stop`). The rollout stays in latent space; `reencode_days` > 0 is the ablation that decodes and
+    encodes the state again every so many days (what the design does not do), to tell drift off the encoder's
+    manifold from the step's own dynamics."""
+    u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
+    free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[], reencode_days=reencode_days)
+    t0 = time.perf_counter()
+    z = model.encode(normalizer.normalize_state(x0), f0)
+    segment = reencode_days or days
+    for first in range(0, days, segment):
+        n = min(segment, days - first)
+        decoded_last = None
+        for s, z, decoded in model.iter_unroll(z, lambda t: f0, n * dt_per_day, held_out.grid,
+                                               decode_every=dt_per_day, step=step):
+            if decoded is None: continue
+            day = first + s // dt_per_day
+            x = normalizer.denormalize_state(decoded)[0]                              # (lat, lon, C)
+            free['days'] = day
+            free['global_mean_T'].append(float((x[..., pick['temperature']] * w[0]).mean()))
+            free['max_abs_u'].append(float(x[..., u_channels].abs().max()))
+            free['stopped'] = free_run_stop(x, normalizer, names, held_out.lat, held_out.lon, day)
+            if free['stopped']: break
+            decoded_last = decoded
         if free['stopped']: break
+        if reencode_days: z = model.encode(decoded_last, f0)                          # the ablation: back onto the encoder's states
     free['seconds'] = time.perf_counter() - t0
-    return dict(level=float(layout.levels[k]), forecasts=table, spectral_ratio=spectra, free_run=free)
+    return free
 
 
 def zonal_spectral_ratios(pred, truth, lat, lon, pick: dict, m_max: int = 42) -> dict:
@@ -211,6 +233,8 @@ def main(argv=None):
     p.add_argument('--budget', type=float, default=540., help='seconds for this call, data and evaluation included')
     p.add_argument('--eval-seconds', type=float, default=100., help='seconds kept for each evaluation')
     p.add_argument('--free-days', type=int, default=365)
+    p.add_argument('--reencode-days', type=int, default=0, help='also a free run decoded and encoded again every so many '
+                   'days: an ablation (the design never re-encodes)')
     p.add_argument('--inits', type=int, default=5)
     p.add_argument('--lead-days', type=int, default=10)
     p.add_argument('--variants', default='', help="comma-separated names of the config's `variants:` to train side by side "
@@ -285,7 +309,9 @@ def _print_eval(result):
     for v, r in result['forecasts'].items():
         row = lambda key: ' '.join(f'{a:7.3g}' for a in r[key][::max(1, len(r[key]) // 10)])
         print(f'{v:22s} leads {" ".join(f"{a:7.3g}" for a in r["lead_days"][::max(1, len(r["lead_days"]) // 10)])}\n  rmse {row("rmse")}\n  pers {row("persistence")}\n  clim {row("climatology")}\n  acc  {row("acc")}')
-    print('free run:', {k: v for k, v in result['free_run'].items() if k not in ('global_mean_T', 'max_abs_u')}, flush=True)
+    for key in ('free_run', 'free_run_reencoded'):
+        if key in result:
+            print(key.replace('_', ' ') + ':', {k: v for k, v in result[key].items() if k not in ('global_mean_T', 'max_abs_u')}, flush=True)
 
 
 def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, budget, device):
@@ -333,7 +359,7 @@ def run_recipe(raw, out, ens, held, train_members, normalizer, data_s, args, bud
         inits = eval_inits(ens.states.shape[1], args)
         nd = normalizer.to(device)
         result = evaluate(model, nd, ens, held, _climatology(ens, train_members), ens.layout, inits,
-                          lead_days=args.lead_days, free_days=args.free_days, device=device)
+                          lead_days=args.lead_days, free_days=args.free_days, device=device, reencode_days=args.reencode_days)
         result.update(stage=last[-1]['name'], data_seconds=data_s, log=log)
         if args.diagnose: result['diagnostics'] = diagnose(model, nd, ens, held, ens.layout, device)
         (out / 'eval.json').write_text(json.dumps(result, indent=1))

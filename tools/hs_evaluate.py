@@ -40,6 +40,7 @@ def main(argv=None):
     p.add_argument('--inits', type=int, default=5, help='initial states, spread evenly over the run')
     p.add_argument('--lead-days', type=int, default=10)
     p.add_argument('--free-days', type=int, default=365)
+    p.add_argument('--reencode-days', type=int, default=0, help='also the re-encoding ablation of the free run (hs_emulator.free_run)')
     p.add_argument('--device', default=None, help='cuda or cpu; default cuda if available')
     p.add_argument('--out', required=True, help='the JSON file of the scores')
     a = p.parse_args(argv)
@@ -59,7 +60,7 @@ def main(argv=None):
     inits = hs_emulator.eval_inits(ens.states.shape[1], a)
     t0 = time.perf_counter()
     result = hs_emulator.evaluate(model, normalizer, ens, 0, clim, ens.layout, inits, lead_days=a.lead_days,
-                                  free_days=a.free_days, device=device)
+                                  free_days=a.free_days, device=device, reencode_days=a.reencode_days)
     result['diagnostics'] = hs_emulator.diagnose(model, normalizer, ens, 0, ens.layout, device)
     result.update(checkpoint=str(a.checkpoint), checkpoint_step=ckpt.step, seed=a.seed, delta_T=cfg.delta_T,
                   climatology='the evaluated run (time and zonal mean)', inits=[int(i) for i in inits], device=device,
