@@ -212,6 +212,7 @@ class LossWeights:
     ccc_latent: float = setting(0., '>= 0')              # 1 - concordance correlation, on latent deltas
     representation: float = setting(0.1, '>= 0')         # predicted vs "true" latent deltas
     spectrum: float = setting(0., '>= 0')               # log zonal power spectra of predicted vs true global states: the waves' amplitude, not their phase (global modes)
+    latent_consistency: float = setting(0., '>= 0')     # each rolled latent vs the encoding of its own decoded state (no gradient to that target): the rollout kept on the encoder's states
     representation_method: str = setting('vicreg', choices=('vicreg', 'barlow_twins'))  # the representation loss: VICReg or Barlow Twins
     criterion: str = setting('mae', choices=('mae', 'mse'))  # base criterion: mean absolute or mean squared error
     normalize_terms: bool = True                         # divide each term by its detached value

@@ -186,12 +186,14 @@ def spectrum_loss(pred: torch.Tensor,  # predicted global field (batch, lat, lon
     return (torch.log(p + f) - torch.log(t + f)).square().mean()
 
 # %% ../nbs/04_losses.ipynb #a9993ffa
-TERMS = ('reconstruction', 'state', 'tendency', 'ccc_state', 'ccc_tendency', 'ccc_latent', 'representation', 'spectrum')
+TERMS = ('reconstruction', 'state', 'tendency', 'ccc_state', 'ccc_tendency', 'ccc_latent', 'representation', 'spectrum',
+         'latent_consistency')
 _TERM_KEYS = {  # term: (outputs key, targets key, kind)
     'reconstruction': ('recon', 'state_in', 'criterion'), 'state': ('state', 'state', 'criterion'),
     'tendency': ('tendency', 'tendency', 'criterion'), 'ccc_state': ('state', 'state', 'ccc'),
     'ccc_tendency': ('tendency', 'tendency', 'ccc'), 'ccc_latent': ('latent_delta', 'latent_delta', 'ccc'),
-    'representation': ('latent_delta', 'latent_delta', 'representation'), 'spectrum': ('state', 'state', 'spectrum')}
+    'representation': ('latent_delta', 'latent_delta', 'representation'), 'spectrum': ('state', 'state', 'spectrum'),
+    'latent_consistency': ('latent', 'latent_reencoded', 'criterion')}
 CRITERIA = {'mae': mae, 'mse': mse}
 REPRESENTATIONS = {'vicreg': vicreg_loss, 'barlow_twins': barlow_twins_loss}
 
@@ -213,6 +215,7 @@ class TrainingLoss(torch.nn.Module):
                  ccc_latent: float = 1.,  # weight of the 1 − CCC of the latent increment term; 0 turns it off
                  representation: float = 1.,  # weight of the VICReg/Barlow Twins latent term; 0 turns it off
                  spectrum: float = 0.,  # weight of the zonal-spectrum term on global states (`spectrum_loss`); 0 = off
+                 latent_consistency: float = 0.,  # weight of the rolled latent vs its re-encoded decoded state; 0 = off
                  criterion: str = 'mae',  # error of the reconstruction, state and tendency terms: 'mae' or 'mse'
                  representation_method: str = 'vicreg',  # 'vicreg' or 'barlow_twins'
                  normalize_terms: bool = True,  # divide each term by its detached value (each counts by its weight)
@@ -222,7 +225,8 @@ class TrainingLoss(torch.nn.Module):
                 ):
         super().__init__()
         weights = dict(reconstruction=reconstruction, state=state, tendency=tendency, ccc_state=ccc_state,
-                       ccc_tendency=ccc_tendency, ccc_latent=ccc_latent, representation=representation, spectrum=spectrum)
+                       ccc_tendency=ccc_tendency, ccc_latent=ccc_latent, representation=representation, spectrum=spectrum,
+                       latent_consistency=latent_consistency)
         for name, w in weights.items():
             if not (isinstance(w, (int, float)) and math.isfinite(w) and w >= 0):
                 raise ValueError(f"TrainingLoss: weight {name}={w!r} must be a finite number >= 0")

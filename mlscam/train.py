@@ -149,7 +149,8 @@ def rollout_outputs(model: MLSCAM,  # the model to roll out
                     tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
                     latent_noise: float = 0.,  # Gaussian noise on the initial latent × each channel's spread; 0 = none
                     pushforward: int = 0,  # P, unscored latent steps without gradient before the scored ones; 0 = none
-                    ) -> list[tuple[dict, dict]]:  # K pairs of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`; targets `state_in`, `state`, `tendency`, `latent_delta`
+                    reencode: bool = False,  # also `latent` (the rolled latent) and its target `latent_reencoded` = encode(decode(latent)), no gradient
+                    ) -> list[tuple[dict, dict]]:  # K pairs of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`[, `latent`]; targets `state_in`, `state`, `tendency`, `latent_delta`[, `latent_reencoded`]
     "`(outputs, targets)` for `TrainingLoss` at each of `steps` latent steps from one encoding of `state[:, 0]` (perturbed by `latent_noise`), the first `pushforward` steps unscored and without gradient."
     n = pushforward + steps + 1
     if state.ndim != 5 or state.shape[1] < n:
@@ -172,6 +173,9 @@ def rollout_outputs(model: MLSCAM,  # the model to roll out
                        latent_delta=dz)
         targets = dict(state_in=state[:, k - 1], state=state[:, k],
                        tendency=(state[:, k] - state[:, k - 1]) * scale, latent_delta=z_true[:, k] - z)
+        if reencode:                                               # the latent-consistency pair: the target without gradient
+            outputs['latent'] = z_next
+            with torch.no_grad(): targets['latent_reencoded'] = model.encode(outputs['state'].detach(), forcing[:, k])
         pairs.append((outputs, targets))
         z = z_next
     return pairs
@@ -182,7 +186,8 @@ def single_column_outputs(model: MLSCAM,  # the model to step
                           target: torch.Tensor,  # normalised centre column (batch, n_state) at t+1
                           target_forcing: torch.Tensor | None = None,  # centre forcing (batch, n_forcing) at t+1, to encode `target`; None = the centre's at t
                           tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
-                          ) -> list[tuple[dict, dict]]:  # one pair of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`; targets `state_in`, `state`, `tendency`, `latent_delta`
+                          reencode: bool = False,  # also `latent` (the centre's next latent) and its target `latent_reencoded` = encode(decode(latent)), no gradient
+                          ) -> list[tuple[dict, dict]]:  # one pair of dicts: outputs `recon`, `state`, `tendency`, `latent_delta`[, `latent`]; targets `state_in`, `state`, `tendency`, `latent_delta`[, `latent_reencoded`]
     "`[(outputs, targets)]` for one patch-mode step: 3×3 patches `(b, 3, 3, C)` → centre column `target (b, C)`."
     if patch.ndim != 4 or patch.shape[1:3] != (3, 3) or target.shape != (patch.shape[0], patch.shape[-1]):
         raise ValueError(f'single_column_outputs: need patch (batch, 3, 3, n_state) and target (batch, n_state), '
@@ -196,6 +201,9 @@ def single_column_outputs(model: MLSCAM,  # the model to step
                    latent_delta=dz)
     targets = dict(state_in=patch, state=target, tendency=(target - patch[:, 1, 1]) * scale,
                    latent_delta=model.encode(target, target_forcing) - z_centre)
+    if reencode:
+        outputs['latent'] = z_centre + dz
+        with torch.no_grad(): targets['latent_reencoded'] = model.encode(outputs['state'].detach(), target_forcing)
     return [(outputs, targets)]
 
 # %% ../nbs/06_train.ipynb #bbb3f896
@@ -209,11 +217,12 @@ class ForecastStep(torch.nn.Module):
                  grid: Grid | None = None,  # the global grid of the data; None only for `single_column`
                  tendency_scale: torch.Tensor | None = None,  # (n_state,) factor on the one-step state difference that makes the tendency target; None = 1
                  latent_noise: float = 0.,  # `global_rollout`, training only: Gaussian noise on the initial latent × each channel's spread; 0 = none
+                 reencode: bool = False,  # also the latent-consistency pair (`rollout_outputs`' `reencode`), for `loss.latent_consistency`
                 ):
         super().__init__()
         if mode not in MODES: raise ValueError(f"train.mode={mode!r}; choose one of {list(MODES)}")
         if mode != 'single_column' and grid is None: raise ValueError(f'train.mode={mode!r} needs the grid of the data')
-        self.model, self.mode, self.grid, self.latent_noise = model, mode, grid, latent_noise
+        self.model, self.mode, self.grid, self.latent_noise, self.reencode = model, mode, grid, latent_noise, reencode
         self.register_buffer('tendency_scale', tendency_scale, persistent=False)
 
     def forward(self,
@@ -224,10 +233,10 @@ class ForecastStep(torch.nn.Module):
         if self.mode == 'single_column':
             target_forcing = batch['target_forcing'][:, 0, 1, 1] if 'target_forcing' in batch else None  # (batch, n_forcing)
             return single_column_outputs(self.model, batch['patch'], batch['forcing'], batch['target'][:, 0],
-                                         target_forcing, self.tendency_scale)
+                                         target_forcing, self.tendency_scale, self.reencode)
         noise = self.latent_noise if self.training and self.mode == 'global_rollout' else 0.   # validation: never
         return rollout_outputs(self.model, batch['state'], batch['forcing'], steps, self.grid, self.tendency_scale, noise,
-                               pushforward if self.training else 0)
+                               pushforward if self.training else 0, self.reencode)
 
 def rollout_loss(loss_fn: TrainingLoss,  # the weighted loss of one step's `(outputs, targets)`
                  pairs: list[tuple[dict, dict]],  # `(outputs, targets)` per rollout step, as `rollout_outputs` makes them
@@ -596,7 +605,8 @@ class Trainer:
         lat_w = torch.as_tensor(data.grid.lat_weights(), dtype=torch.float32) if global_mode and tc.loss.lat_weighted else None
         self.loss_fn = TrainingLoss.from_config(tc.loss, lat_weights=lat_w).to(ctx.device)
         self.rmse_weights = None if lat_w is None else lat_w.view(-1, 1, 1).to(ctx.device)   # (lat, 1, 1)
-        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float(), tc.latent_noise).to(ctx.device)
+        self.forecast = ForecastStep(self.model, tc.mode, data.grid, data.tendency_scale.float(), tc.latent_noise,
+                                     reencode=tc.loss.latent_consistency > 0).to(ctx.device)
         self.net = self.forecast
         if ctx.world_size > 1:
             used = set(self.loss_fn.weights)
