@@ -11,8 +11,8 @@ __all__ = ['GAS_CONSTANT_DRY_AIR', 'GRAVITY', 'FORMAT_VERSION', 'SIM_PARAMETERS'
 # %% ../nbs/03_simulate.ipynb #e89a6161
 import contextlib
 import dataclasses
-import functools
 import datetime
+import functools
 import hashlib
 import json
 import os

@@ -125,18 +125,21 @@ def evaluate(model, normalizer, held_out, member, clim, layout, inits, lead_days
     # free run from the first held-out state: decoded once a day, checked against the physical range
     f0 = f_norm[[0]]                                                                  # Held–Suarez forcing is constant in time
     x0 = held_out.states.get(member, [0])
-    free = free_run(model, normalizer, x0, f0, free_days, held_out, w, pick, names, step)
+    free = free_run(model, normalizer, x0, f0, free_days, held_out, step)
     result = dict(level=float(layout.levels[k]), forecasts=table, spectral_ratio=spectra, free_run=free)
-    if reencode_days: result['free_run_reencoded'] = free_run(model, normalizer, x0, f0, free_days, held_out, w, pick, names,
-                                                              step, reencode_days=reencode_days)
+    if reencode_days: result['free_run_reencoded'] = free_run(model, normalizer, x0, f0, free_days, held_out, step,
+                                                              reencode_days=reencode_days)
     return result
 
 
-def free_run(model, normalizer, x0, f0, days, held_out, w, pick, names, step, reencode_days=0, dt_per_day=48):
+def free_run(model, normalizer, x0, f0, days, held_out, step, reencode_days=0, dt_per_day=48):
     """A free run of `days` from state `x0` (1, lat, lon, C), decoded once a day and checked against the physical
     range (`free_run_stop`). The rollout stays in latent space; `reencode_days` > 0 is the ablation that decodes and
     encodes the state again every so many days (what the design does not do), to tell drift off the encoder's
-    manifold from the step's own dynamics."""
+    manifold from the step's own dynamics. `held_out` (an `Ensemble`) gives the grid, its weights and the channels."""
+    names = held_out.layout.state_names()
+    t_mid = names.index(f'temperature@{held_out.layout.levels[_level_index(held_out.layout.levels)]:g}')
+    w = torch.as_tensor(held_out.grid.lat_weights(), dtype=torch.float32, device=x0.device).view(-1, 1)   # (lat, 1)
     u_channels = [i for i, n in enumerate(names) if n.startswith('u_component')]
     free = dict(days=0, stopped=None, global_mean_T=[], max_abs_u=[], reencode_days=reencode_days)
     t0 = time.perf_counter()
@@ -151,7 +154,7 @@ def free_run(model, normalizer, x0, f0, days, held_out, w, pick, names, step, re
             day = first + s // dt_per_day
             x = normalizer.denormalize_state(decoded)[0]                              # (lat, lon, C)
             free['days'] = day
-            free['global_mean_T'].append(float((x[..., pick['temperature']] * w[0]).mean()))
+            free['global_mean_T'].append(float((x[..., t_mid] * w).mean()))
             free['max_abs_u'].append(float(x[..., u_channels].abs().max()))
             free['stopped'] = free_run_stop(x, normalizer, names, held_out.lat, held_out.lon, day)
             if free['stopped']: break

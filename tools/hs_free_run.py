@@ -55,14 +55,10 @@ def main(argv=None):
     ckpt = Checkpoint.load(a.checkpoint, map_location=device)
     model = ckpt.model(device).eval()
     normalizer = Normalizer.from_dict(ckpt.normalizer).to(device)
-    layout, names = ens.layout, ens.layout.state_names()
-    k = hs_emulator._level_index(layout.levels)
-    pick = {v: names.index(f'{v}@{layout.levels[k]:g}') for v in ('temperature', 'u_component_of_wind', 'v_component_of_wind', 'geopotential')}
-    w = torch.as_tensor(ens.grid.lat_weights(), dtype=torch.float32, device=device).view(1, -1, 1)
-    f_norm = normalizer.normalize_forcing(torch.from_numpy(forcing_columns(ens.coords(), layout)).to(device))
+    f_norm = normalizer.normalize_forcing(torch.from_numpy(forcing_columns(ens.coords(), ens.layout)).to(device))
     t0 = time.perf_counter()
     with torch.no_grad():
-        free = hs_emulator.free_run(model, normalizer, ens.states.get(0, [0]), f_norm[[0]], a.days, ens, w, pick, names,
+        free = hs_emulator.free_run(model, normalizer, ens.states.get(0, [0]), f_norm[[0]], a.days, ens,
                                     hs_emulator._bf16_step(model, device), reencode_days=a.reencode_days)
     free.update(checkpoint=str(a.checkpoint), device=device, state='seed 101, cached nine-run spin-up, day 1')
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(free, indent=1, default=str))
